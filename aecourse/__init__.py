@@ -1,0 +1,39 @@
+"""aecourse: the helper package of a hands-on course on autoencoders (see README.md).
+
+The notebooks in notebooks/ teach the ideas; this package holds the plumbing they share:
+data, models, training, PCA and plots.
+"""
+
+from .data import MNIST_FILES, Batches, Digits, MNISTNotFoundError, add_noise, data_root, load_mnist, verify_mnist
+from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder
+from .pca import PCA, principal_angles
+from .plots import (
+    plot_history,
+    plot_image_rows,
+    plot_images,
+    plot_latent,
+    plot_manifold,
+    plot_reconstructions,
+)
+from .training import (
+    History,
+    choose_device,
+    evaluate,
+    fit,
+    load_checkpoint,
+    load_weights,
+    reconstruct,
+    save_checkpoint,
+    seed_everything,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MNIST_FILES", "Batches", "Digits", "MNISTNotFoundError", "add_noise", "data_root", "load_mnist", "verify_mnist",
+    "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder",
+    "PCA", "principal_angles",
+    "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
+    "History", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights", "reconstruct",
+    "save_checkpoint", "seed_everything",
+]

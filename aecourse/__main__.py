@@ -1,0 +1,90 @@
+"""Command line: `python -m aecourse {data,execute,bench,slides}` (see README.md)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+
+def _data(args: argparse.Namespace) -> int:
+    from .data import MNISTNotFoundError, data_root, load_mnist, verify_mnist
+
+    root = data_root(args.root)
+    raw = (root / "MNIST" / "raw").resolve()
+    print(f"MNIST data root: {root.resolve()}")
+    try:
+        train, test = load_mnist(root, download=not args.no_download)
+    except MNISTNotFoundError as err:
+        print(err, file=sys.stderr)
+        return 1
+    status = verify_mnist(root)
+    for name, state in status.items():
+        print(f"  {state:>12}  {raw / name}")
+    ok = all(s == "ok" for s in status.values())
+    print(f"train: {len(train)} images, test: {len(test)} images; "
+          + ("all four MD5 checksums match." if ok else "CHECKSUMS DO NOT MATCH."))
+    return 0 if ok else 1
+
+
+def _execute(args: argparse.Namespace) -> int:
+    from .execute import course_notebooks, execute_notebook
+
+    for path in course_notebooks(args.notebooks):
+        print(f"executing {path.name} ...", flush=True)
+        seconds = execute_notebook(path, timeout=args.timeout)
+        print(f"  done in {seconds:.1f} s, outputs stored in {path}", flush=True)
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    from .bench import run_bench
+
+    result = run_bench(args.root, batch_size=args.batch_size)
+    print("one epoch of the 784-512-256-2 MLP autoencoder (Adam 1e-3, batch 128, MSE):")
+    print(f"  aecourse (in-memory tensors + Batches, loading included): {result['aecourse_s']:.2f} s")
+    print(f"  classic (datasets.MNIST(transform=ToTensor()) + DataLoader): {result['classic_s']:.2f} s")
+    print(f"  speed-up: {result['speedup']:.2f}x")
+    return 0
+
+
+def _slides(args: argparse.Namespace) -> int:
+    from .slides import build_decks
+
+    decks = build_decks(args.notebooks, out_dir=args.out)
+    for deck in decks:
+        print(deck)
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of `python -m aecourse`."""
+    parser = argparse.ArgumentParser(prog="python -m aecourse", description="Tools for the autoencoder course.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("data", help="prepare MNIST under the data root and verify its checksums")
+    p.add_argument("--root", help="data root (default: $AECOURSE_DATA or the project's data/)")
+    p.add_argument("--no-download", action="store_true", help="only check what is on disk")
+    p.set_defaults(func=_data)
+
+    p = sub.add_parser("execute", help="execute notebooks in place, in order, each in a fresh kernel")
+    p.add_argument("notebooks", nargs="*", help="notebooks to run (default: all of notebooks/)")
+    p.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
+    p.set_defaults(func=_execute)
+
+    p = sub.add_parser("bench", help="time one epoch through aecourse's data path and the classic DataLoader")
+    p.add_argument("--root", help="data root (default: $AECOURSE_DATA or the project's data/)")
+    p.add_argument("--batch-size", type=int, default=128)
+    p.set_defaults(func=_bench)
+
+    p = sub.add_parser("slides", help="build an offline reveal.js deck per notebook into slides/")
+    p.add_argument("notebooks", nargs="*", help="notebooks to convert (default: all of notebooks/)")
+    p.add_argument("--out", default=None, help="output folder (default: slides/ in the project)")
+    p.set_defaults(func=_slides)
+
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

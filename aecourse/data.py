@@ -1,0 +1,187 @@
+"""MNIST as in-memory tensors, seeded batches and input noise."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import io
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from torch import Tensor
+
+__all__ = [
+    "MNIST_FILES",
+    "Batches",
+    "Digits",
+    "MNISTNotFoundError",
+    "add_noise",
+    "data_root",
+    "load_mnist",
+    "verify_mnist",
+]
+
+# The four official archives and their MD5 sums (the ones torchvision checks).
+MNIST_FILES: dict[str, str] = {
+    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
+    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
+    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
+    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
+}
+MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+
+
+class MNISTNotFoundError(FileNotFoundError):
+    """MNIST is neither on disk nor downloadable (explained in notebooks/01_intro.ipynb)."""
+
+
+@dataclass(frozen=True)
+class Digits:
+    """One MNIST split held in memory (used from notebooks/01_intro.ipynb on)."""
+
+    images: Tensor  # (N, 1, 28, 28) float32 in [0, 1]
+    labels: Tensor  # (N,) int64 digit classes 0..9
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def flat(self) -> Tensor:
+        """The images as rows of 784 pixels, (N, 784) (notebooks/02_linear_vs_pca.ipynb)."""
+        return self.images.reshape(len(self), -1)
+
+
+def data_root(root: str | os.PathLike | None = None) -> Path:
+    """Where the data lives: `root`, else $AECOURSE_DATA, else the project's data/ (notebooks/01_intro.ipynb)."""
+    if root is not None:
+        return Path(root).expanduser()
+    if os.environ.get("AECOURSE_DATA"):
+        return Path(os.environ["AECOURSE_DATA"]).expanduser()
+    project = Path(__file__).resolve().parents[1]
+    if (project / "pyproject.toml").exists():  # editable install: the repository
+        return project / "data"
+    return Path.cwd() / "data"
+
+
+def _md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def verify_mnist(root: str | os.PathLike | None = None) -> dict[str, str]:
+    """Status of each archive under root/MNIST/raw: "ok", "missing" or "bad checksum" (`python -m aecourse data`)."""
+    raw = data_root(root) / "MNIST" / "raw"
+    status = {}
+    for name, md5 in MNIST_FILES.items():
+        path = raw / name
+        if not path.is_file():
+            status[name] = "missing"
+        else:
+            status[name] = "ok" if _md5(path) == md5 else "bad checksum"
+    return status
+
+
+def _not_found_message(root: Path, reason: str) -> str:
+    raw = (root / "MNIST" / "raw").resolve()
+    files = "\n".join(f"    {name}" for name in MNIST_FILES)
+    return (
+        f"MNIST could not be loaded: {reason}\n"
+        f"The course needs these four files in {raw}/ :\n{files}\n"
+        f"Get them in one of these ways:\n"
+        f"  - with internet access, run `python -m aecourse data` (downloads from {MNIST_URL});\n"
+        f"  - offline, copy the four .gz archives from a machine that has them into that folder\n"
+        f"    (e.g. `mkdir -p {raw} && cp /path/to/MNIST/raw/*.gz {raw}/`);\n"
+        f"  - or point the course at another data root: load_mnist(root=...) or the\n"
+        f"    environment variable AECOURSE_DATA.\n"
+        f"Then check them with `python -m aecourse data`."
+    )
+
+
+def _read_split(root: Path, train: bool, download: bool) -> Digits:
+    from torchvision import datasets  # imported here: torchvision is slow to import
+
+    status = verify_mnist(root)
+    present = all(s == "ok" for s in status.values())
+    if not present and not download:
+        missing = [n for n, s in status.items() if s != "ok"]
+        raise MNISTNotFoundError(_not_found_message(root, f"{', '.join(missing)}: not found or damaged, and download=False."))
+    # torchvision prints "Using downloaded and verified file: <path>" when the files are there;
+    # keep that out of notebooks, but let a real download report its progress.
+    quiet = contextlib.redirect_stdout(io.StringIO()) if present else contextlib.nullcontext()
+    try:
+        with quiet:
+            ds = datasets.MNIST(str(root), train=train, download=True)
+    except Exception as err:  # URLError, RuntimeError("Error downloading ..."), OSError, ...
+        bad = [n for n, s in status.items() if s == "bad checksum"]
+        why = f"{', '.join(bad)} failed its MD5 check and " if bad else "the files are missing and "
+        raise MNISTNotFoundError(_not_found_message(root, why + f"the download failed ({type(err).__name__}: {err}).")) from err
+    images = ds.data.unsqueeze(1).float().div_(255.0)  # (N, 28, 28) uint8 -> (N, 1, 28, 28) float
+    return Digits(images=images, labels=ds.targets.long())
+
+
+def load_mnist(
+    root: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    subset: int | None = None,
+) -> tuple[Digits, Digits]:
+    """Load MNIST (train 60,000, test 10,000) as float tensors in [0, 1] (notebooks/01_intro.ipynb).
+
+    `subset=n` keeps the first n samples of each split (the test split has at most 10,000).
+    """
+    where = data_root(root)
+    train = _read_split(where, train=True, download=download)
+    test = _read_split(where, train=False, download=download)
+    if subset is not None:
+        if not 1 <= subset <= len(train):
+            raise ValueError(f"subset must be between 1 and {len(train)}, got {subset}.")
+        train = Digits(train.images[:subset], train.labels[:subset])
+        test = Digits(test.images[:subset], test.labels[:subset])
+    return train, test
+
+
+class Batches:
+    """Seeded mini-batches sliced from an in-memory tensor, reshuffled each epoch (notebooks/01_intro.ipynb).
+
+    No per-sample Python work: one `randperm` per epoch, then one indexing per batch.
+    Iterating yields tensors of shape (batch_size, *x.shape[1:]); the last batch may be smaller.
+    """
+
+    def __init__(self, x: Tensor, batch_size: int = 128, *, shuffle: bool = True, seed: int = 0) -> None:
+        if not isinstance(x, Tensor) or x.ndim < 2 or x.shape[0] == 0:
+            raise ValueError(f"Batches needs a non-empty tensor of shape (N, ...), got {getattr(x, 'shape', type(x))}.")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be at least 1, got {batch_size}.")
+        self.x, self.batch_size, self.shuffle, self.seed = x, int(batch_size), shuffle, seed
+        self.epoch = 0  # how many times the batches were iterated; seeds the next shuffle
+
+    def __len__(self) -> int:
+        return -(-self.x.shape[0] // self.batch_size)  # ceil(N / batch_size)
+
+    def __iter__(self) -> Iterator[Tensor]:
+        n = self.x.shape[0]
+        if self.shuffle:
+            g = torch.Generator().manual_seed(self.seed * 100_003 + self.epoch)
+            order = torch.randperm(n, generator=g).to(self.x.device)
+        self.epoch += 1
+        for start in range(0, n, self.batch_size):
+            if self.shuffle:
+                yield self.x[order[start : start + self.batch_size]]
+            else:
+                yield self.x[start : start + self.batch_size]
+
+
+def add_noise(x: Tensor, factor: float, seed: int | None = 0) -> Tensor:
+    """x + factor * N(0, 1), clamped to [0, 1] (notebooks/06_denoising.ipynb); seed=None draws fresh noise."""
+    if factor < 0:
+        raise ValueError(f"noise factor must be >= 0, got {factor}.")
+    g = None
+    if seed is not None:
+        g = torch.Generator(device=x.device).manual_seed(seed)
+    noise = torch.randn(x.shape, generator=g, device=x.device, dtype=x.dtype)
+    return (x + factor * noise).clamp_(0.0, 1.0)

@@ -1,0 +1,158 @@
+"""The course's autoencoders: linear (PCA's twin), deep MLP and convolutional."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+import torch
+from torch import Tensor, nn
+
+__all__ = ["Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder"]
+
+IMAGE_SHAPE = (1, 28, 28)
+PIXELS = 28 * 28
+
+
+def _check_latent_dim(latent_dim: int) -> int:
+    if not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer (the code size), got {latent_dim!r}.")
+    return latent_dim
+
+
+class Autoencoder(nn.Module):
+    """Shared interface: encoder, decoder, encode, decode, forward (notebooks/01_intro.ipynb).
+
+    Inputs are MNIST batches of shape (B, 1, 28, 28) or (B, 784); `forward` returns the
+    input's shape, `encode` returns codes (B, latent_dim), `decode` returns images (B, 1, 28, 28).
+    `config` holds the constructor's arguments, so a checkpoint can rebuild the model.
+    """
+
+    encoder: nn.Module
+    decoder: nn.Module
+    config: dict[str, Any]
+
+    def _as_input(self, x: Tensor) -> Tensor:
+        """Check the shape and bring x into the layout the encoder expects."""
+        if not isinstance(x, Tensor):
+            raise TypeError(f"{type(self).__name__} expects a torch.Tensor, got {type(x).__name__}.")
+        if x.ndim == 2 and x.shape[1] == PIXELS or x.ndim == 4 and tuple(x.shape[1:]) == IMAGE_SHAPE:
+            return x
+        raise ValueError(
+            f"{type(self).__name__} expects MNIST images of shape (B, 1, 28, 28) or (B, 784), "
+            f"got {tuple(x.shape)}."
+        )
+
+    def encode(self, x: Tensor) -> Tensor:
+        """Images -> codes z = h(x), shape (B, latent_dim)."""
+        return self.encoder(self._as_input(x))
+
+    def decode(self, z: Tensor) -> Tensor:
+        """Codes -> images x_hat = g(z), shape (B, 1, 28, 28)."""
+        k = self.config["latent_dim"]
+        if z.ndim != 2 or z.shape[1] != k:
+            raise ValueError(f"{type(self).__name__} decodes codes of shape (B, {k}), got {tuple(z.shape)}.")
+        return self.decoder(z).reshape(-1, *IMAGE_SHAPE)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Reconstruct x: g(h(x)), in x's own shape."""
+        return self.decode(self.encode(x)).reshape(x.shape)
+
+
+class LinearAutoencoder(Autoencoder):
+    """784 -> k -> 784 with no bias and no activation: it learns PCA's subspace (notebooks/02_linear_vs_pca.ipynb)."""
+
+    def __init__(self, latent_dim: int) -> None:
+        super().__init__()
+        self.config = {"latent_dim": _check_latent_dim(latent_dim)}
+        self.encoder = nn.Sequential(
+            nn.Flatten(),                                   # (B, 1, 28, 28) -> (B, 784)
+            nn.Linear(PIXELS, latent_dim, bias=False),      # (B, 784) -> (B, k)
+        )
+        self.decoder = nn.Linear(latent_dim, PIXELS, bias=False)  # (B, k) -> (B, 784)
+
+
+class MLPAutoencoder(Autoencoder):
+    """784 -> hidden... -> k -> ...hidden -> 784, ReLU inside, sigmoid out (notebooks/03_deep_mlp.ipynb).
+
+    hidden=(512, 256) with latent_dim=2 is 784-512-256-2; hidden=(128, 64, 36, 18), latent_dim=9
+    is 784-128-64-36-18-9. The decoder mirrors the encoder.
+    """
+
+    def __init__(self, latent_dim: int, hidden: Sequence[int] = (512, 256)) -> None:
+        super().__init__()
+        hidden = list(hidden)
+        if not hidden or any(not isinstance(h, int) or h < 1 for h in hidden):
+            raise ValueError(f"hidden must be a non-empty list of positive layer sizes, e.g. [512, 256]; got {hidden!r}.")
+        self.config = {"latent_dim": _check_latent_dim(latent_dim), "hidden": hidden}
+        sizes = [PIXELS, *hidden]
+        down: list[nn.Module] = [nn.Flatten()]               # (B, 1, 28, 28) -> (B, 784)
+        for a, b in zip(sizes, sizes[1:]):
+            down += [nn.Linear(a, b), nn.ReLU()]             # (B, a) -> (B, b)
+        down.append(nn.Linear(sizes[-1], latent_dim))        # (B, hidden[-1]) -> (B, k): a linear code
+        up: list[nn.Module] = [nn.Linear(latent_dim, sizes[-1]), nn.ReLU()]  # (B, k) -> (B, hidden[-1])
+        for a, b in zip(sizes[:0:-1], sizes[-2:0:-1]):
+            up += [nn.Linear(a, b), nn.ReLU()]               # (B, a) -> (B, b), back up the ladder
+        up += [nn.Linear(sizes[1], PIXELS), nn.Sigmoid()]    # (B, hidden[0]) -> (B, 784) in (0, 1)
+        self.encoder = nn.Sequential(*down)
+        self.decoder = nn.Sequential(*up)
+
+
+class ConvAutoencoder(Autoencoder):
+    """Strided convolutions down to a linear code and back up (notebooks/05_convolutional.ipynb).
+
+    upsampling="transpose": ConvTranspose2d layers (tutorial 003); "nearest": nearest-neighbour
+    upsampling followed by a Conv2d, which avoids checkerboard artifacts (tutorial 002).
+    """
+
+    def __init__(
+        self,
+        latent_dim: int,
+        channels: Sequence[int] = (8, 16, 32),
+        fc: int = 128,
+        upsampling: Literal["transpose", "nearest"] = "transpose",
+    ) -> None:
+        super().__init__()
+        channels = list(channels)
+        if len(channels) != 3 or any(not isinstance(c, int) or c < 1 for c in channels):
+            raise ValueError(f"channels must be three positive channel counts, e.g. [8, 16, 32]; got {channels!r}.")
+        if not isinstance(fc, int) or fc < 1:
+            raise ValueError(f"fc must be a positive layer size, got {fc!r}.")
+        if upsampling not in ("transpose", "nearest"):
+            raise ValueError(f"upsampling must be 'transpose' or 'nearest', got {upsampling!r}.")
+        self.config = {"latent_dim": _check_latent_dim(latent_dim), "channels": channels, "fc": fc, "upsampling": upsampling}
+        c1, c2, c3 = channels
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, c1, 3, stride=2, padding=1), nn.ReLU(),             # (B, 1, 28, 28) -> (B, c1, 14, 14)
+            nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),  # -> (B, c2, 7, 7)
+            nn.Conv2d(c2, c3, 3, stride=2, padding=0), nn.ReLU(),            # -> (B, c3, 3, 3)
+            nn.Flatten(),                                                    # -> (B, c3 * 9)
+            nn.Linear(c3 * 9, fc), nn.ReLU(),                                # -> (B, fc)
+            nn.Linear(fc, latent_dim),                                       # -> (B, k)
+        )
+        head = [
+            nn.Linear(latent_dim, fc), nn.ReLU(),                            # (B, k) -> (B, fc)
+            nn.Linear(fc, c3 * 9), nn.ReLU(),                                # -> (B, c3 * 9)
+            nn.Unflatten(1, (c3, 3, 3)),                                     # -> (B, c3, 3, 3)
+        ]
+        if upsampling == "transpose":
+            # output size of ConvTranspose2d: (in - 1) * stride - 2 * padding + kernel + output_padding
+            body = [
+                nn.ConvTranspose2d(c3, c2, 3, stride=2), nn.BatchNorm2d(c2), nn.ReLU(),  # 3 -> 7
+                nn.ConvTranspose2d(c2, c1, 3, stride=2, padding=1, output_padding=1),    # 7 -> 14
+                nn.BatchNorm2d(c1), nn.ReLU(),
+                nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1),     # 14 -> 28
+            ]
+        else:
+            body = [
+                nn.Upsample(size=(7, 7), mode="nearest"),                    # (B, c3, 3, 3) -> (B, c3, 7, 7)
+                nn.Conv2d(c3, c2, 3, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),  # -> (B, c2, 7, 7)
+                nn.Upsample(scale_factor=2, mode="nearest"),                 # -> (B, c2, 14, 14)
+                nn.Conv2d(c2, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),  # -> (B, c1, 14, 14)
+                nn.Upsample(scale_factor=2, mode="nearest"),                 # -> (B, c1, 28, 28)
+                nn.Conv2d(c1, 1, 3, padding=1),                              # -> (B, 1, 28, 28)
+            ]
+        self.decoder = nn.Sequential(*head, *body, nn.Sigmoid())
+
+    def _as_input(self, x: Tensor) -> Tensor:
+        return super()._as_input(x).reshape(-1, *IMAGE_SHAPE)  # the convolutions need (B, 1, 28, 28)

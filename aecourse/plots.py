@@ -1,0 +1,164 @@
+"""Pictures for the course: image grids, reconstructions, loss curves, 2-D codes, manifolds.
+
+Every helper draws into `ax` (or a new figure's axes), returns the axes, and never calls plt.show().
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import matplotlib.pyplot as plt
+import torch
+from torch import Tensor, nn
+
+from .training import History, reconstruct
+
+__all__ = [
+    "plot_history",
+    "plot_image_rows",
+    "plot_images",
+    "plot_latent",
+    "plot_manifold",
+    "plot_reconstructions",
+]
+
+
+def _axes(ax: plt.Axes | None, figsize: tuple[float, float]) -> plt.Axes:
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def _as_images(x: Tensor) -> Tensor:
+    x = x.detach().cpu().float()
+    if x.ndim == 2 and x.shape[1] == 784:
+        return x.reshape(-1, 1, 28, 28)
+    if x.ndim == 3:
+        x = x.unsqueeze(1)
+    if x.ndim != 4 or x.shape[1] != 1:
+        raise ValueError(f"expected images (N, 1, H, W), (N, H, W) or (N, 784), got {tuple(x.shape)}.")
+    return x
+
+
+def _grid(images: Tensor, nrow: int, pad: int = 2) -> Tensor:
+    """Tile (N, 1, H, W) into one (rows*H, nrow*W) picture with a white gap between tiles."""
+    n, _, h, w = images.shape
+    rows = -(-n // nrow)
+    canvas = torch.ones(rows * (h + pad) - pad, nrow * (w + pad) - pad)
+    for i, img in enumerate(images):
+        r, c = divmod(i, nrow)
+        canvas[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = img[0]
+    return canvas
+
+
+def plot_images(
+    images: Tensor, *, nrow: int = 10, ax: plt.Axes | None = None, title: str | None = None,
+    vmin: float | None = 0.0, vmax: float | None = 1.0, cmap: str = "gray_r",
+) -> plt.Axes:
+    """A grid of images, `nrow` per row (notebooks/01_intro.ipynb); vmin=vmax=None rescales per grid."""
+    x = _as_images(images)
+    n = x.shape[0]
+    ax = _axes(ax, (min(nrow, n) * 0.9, -(-n // nrow) * 0.9))
+    ax.imshow(_grid(x, min(nrow, n)).numpy(), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_image_rows(
+    rows: Sequence[Tensor], labels: Sequence[str], *, n: int = 10, ax: plt.Axes | None = None,
+    title: str | None = None,
+) -> plt.Axes:
+    """Rows of images one above the other, each labelled on the left, e.g. original / noisy / denoised (notebooks/06_denoising.ipynb)."""
+    if len(rows) != len(labels):
+        raise ValueError(f"got {len(rows)} rows but {len(labels)} labels.")
+    stacked = torch.cat([_as_images(r)[:n] for r in rows])
+    ax = _axes(ax, (n * 0.9, len(rows) * 1.0 + 0.3))
+    plot_images(stacked, nrow=n, ax=ax, title=title)
+    ax.set_yticks([14 + 30 * i for i in range(len(rows))], labels)
+    ax.tick_params(axis="y", length=0)
+    return ax
+
+
+def plot_reconstructions(
+    model: nn.Module, images: Tensor, *, n: int = 10, ax: plt.Axes | None = None, title: str | None = None,
+) -> plt.Axes:
+    """Originals over the model's reconstructions, n columns (notebooks/01_intro.ipynb)."""
+    originals = _as_images(images[:n])
+    return plot_image_rows([originals, reconstruct(model, images[:n])], ["original", "reconstruction"],
+                           n=n, ax=ax, title=title)
+
+
+def plot_history(
+    history: History, *, ax: plt.Axes | None = None, label: str = "", log: bool = True,
+    ylabel: str = "loss",
+) -> plt.Axes:
+    """Training (and validation) loss per epoch from fit()'s History (notebooks/01_intro.ipynb)."""
+    ax = _axes(ax, (6, 4))
+    epochs = range(1, history.epochs + 1)
+    prefix = f"{label} " if label else ""
+    (line,) = ax.plot(epochs, history.train_loss, marker="o", label=f"{prefix}train")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, marker="s", linestyle="--", color=line.get_color(), label=f"{prefix}validation")
+    if log:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel(ylabel)
+    ax.set_title(ax.get_title() or "Loss per epoch")
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_latent(
+    codes: Tensor, labels: Tensor, *, ax: plt.Axes | None = None, title: str | None = None,
+    xlabel: str = "$z_1$", ylabel: str = "$z_2$", size: float = 4, alpha: float = 0.6,
+) -> plt.Axes:
+    """2-D codes as a scatter plot coloured by digit, with a legend (notebooks/04_bottleneck_2d.ipynb)."""
+    import seaborn as sns
+
+    codes = codes.detach().cpu()
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"plot_latent draws 2-D codes (N, 2), got {tuple(codes.shape)}.")
+    ax = _axes(ax, (6, 6))
+    sns.scatterplot(x=codes[:, 0].numpy(), y=codes[:, 1].numpy(), hue=labels.cpu().numpy(), palette="tab10",
+                    s=size, alpha=alpha, linewidth=0, legend="full", ax=ax)
+    ax.legend(title="digit", markerscale=3, loc="center left", bbox_to_anchor=(1.0, 0.5), frameon=False)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_manifold(
+    model: nn.Module, codes: Tensor, *, n: int = 15, quantile: float = 0.02, ax: plt.Axes | None = None,
+    title: str | None = None,
+) -> plt.Axes:
+    """Decode an n x n lattice spanning the region the 2-D `codes` occupy, as one image (notebooks/04_bottleneck_2d.ipynb).
+
+    The lattice spans the `quantile` to 1 - `quantile` range of each coordinate, so outliers do
+    not stretch it; rows go from high z_2 (top) to low z_2 (bottom), like the scatter plot.
+    """
+    codes = codes.detach().cpu().float()
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"plot_manifold needs 2-D codes (N, 2), got {tuple(codes.shape)}.")
+    lo = torch.quantile(codes, quantile, dim=0)
+    hi = torch.quantile(codes, 1 - quantile, dim=0)
+    z1 = torch.linspace(lo[0].item(), hi[0].item(), n)
+    z2 = torch.linspace(hi[1].item(), lo[1].item(), n)
+    lattice = torch.stack(torch.meshgrid(z2, z1, indexing="ij")[::-1], dim=-1).reshape(-1, 2)  # row-major, (n*n, 2)
+    device = next(model.parameters()).device
+    model.eval()
+    with torch.no_grad():
+        images = model.decode(lattice.to(device)).cpu()
+    ax = _axes(ax, (7, 7))
+    plot_images(images, nrow=n, ax=ax, title=title)
+    ticks = [14 + 30 * i for i in range(0, n, max(1, n // 5))]
+    ax.set_xticks(ticks, [f"{z1[i // 30].item():.1f}" for i in ticks])
+    ax.set_yticks(ticks, [f"{z2[i // 30].item():.1f}" for i in ticks])
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    return ax

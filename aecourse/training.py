@@ -1,0 +1,248 @@
+"""Training and evaluation: seeding, device choice, fit(), evaluate(), checkpoints."""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from . import models
+from .data import Batches
+
+__all__ = [
+    "History",
+    "choose_device",
+    "evaluate",
+    "fit",
+    "load_checkpoint",
+    "load_weights",
+    "reconstruct",
+    "save_checkpoint",
+    "seed_everything",
+]
+
+LossFn = Callable[[Tensor, Tensor], Tensor]
+LOSSES: dict[str, LossFn] = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
+
+
+def seed_everything(seed: int) -> None:
+    """Seed Python, NumPy and PyTorch (CPU and GPU) for a repeatable run (notebooks/01_intro.ipynb)."""
+    random.seed(seed)
+    np.random.seed(seed % 2**32)
+    torch.manual_seed(seed)  # also seeds every CUDA device
+
+
+def choose_device(prefer: str | None = None) -> torch.device:
+    """CUDA if present, else Apple's MPS, else the CPU; `prefer` forces one (notebooks/01_intro.ipynb)."""
+    if prefer is not None:
+        return torch.device(prefer)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+@dataclass
+class History:
+    """What fit() measured, one entry per epoch (notebooks/01_intro.ipynb)."""
+
+    train_loss: list[float] = field(default_factory=list)  # mean loss over the epoch's samples
+    val_loss: list[float] = field(default_factory=list)    # mean loss on `val` after the epoch (if given)
+    seconds: list[float] = field(default_factory=list)     # wall-clock seconds per epoch
+
+    @property
+    def epochs(self) -> int:
+        return len(self.train_loss)
+
+
+def _loss_fn(loss: str | LossFn) -> LossFn:
+    if callable(loss):
+        return loss
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a callable(x_hat, x), got {loss!r}.")
+    return LOSSES[loss]
+
+
+def _model_device(model: nn.Module) -> torch.device:
+    p = next(model.parameters(), None)
+    return p.device if p is not None else torch.device("cpu")
+
+
+def _mean_loss(model: nn.Module, batches: Iterable[Tensor], loss_fn: LossFn, device: torch.device) -> float:
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for x in batches:
+            x = x.to(device)
+            total += loss_fn(model(x), x).item() * x.shape[0]
+            count += x.shape[0]
+    return total / count
+
+
+def fit(
+    model: nn.Module,
+    train: Batches | Iterable[Tensor],
+    *,
+    epochs: int,
+    lr: float = 1e-3,
+    loss: str | LossFn = "mse",
+    val: Batches | Iterable[Tensor] | None = None,
+    optimizer: torch.optim.Optimizer | None = None,
+    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    noise: float = 0.0,
+    seed: int = 0,
+    device: torch.device | str | None = None,
+    progress: bool = True,
+) -> History:
+    """Train `model` to reconstruct its input; returns the per-epoch History (notebooks/01_intro.ipynb).
+
+    optimizer: default Adam(lr). scheduler: stepped after every batch (e.g. OneCycleLR).
+    noise > 0 trains a denoiser: inputs get x + noise * N(0, 1) clamped to [0, 1], targets stay
+    clean (notebooks/06_denoising.ipynb). A NaN or infinite loss stops training with an error.
+    """
+    from tqdm.auto import tqdm
+
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}.")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}.")
+    loss_fn = _loss_fn(loss)
+    device = torch.device(device) if device is not None else _model_device(model)
+    model.to(device)
+    if optimizer is None:
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    g = torch.Generator(device=device).manual_seed(seed) if noise > 0 else None
+    history = History()
+    bar = tqdm(total=epochs * len(train), disable=not progress, desc="training", unit="batch")
+    try:
+        for epoch in range(1, epochs + 1):
+            start, total, count = time.perf_counter(), 0.0, 0
+            model.train()
+            for step, x in enumerate(train, 1):
+                x = x.to(device, non_blocking=True)
+                inputs = x
+                if g is not None:
+                    inputs = (x + noise * torch.randn(x.shape, generator=g, device=device, dtype=x.dtype)).clamp(0, 1)
+                batch_loss = loss_fn(model(inputs), x)
+                value = batch_loss.item()
+                if not math.isfinite(value):
+                    lr_now = optimizer.param_groups[0]["lr"]
+                    raise FloatingPointError(
+                        f"The loss became {value} at epoch {epoch}, batch {step}: training diverged. "
+                        f"Try a lower learning rate (it was {lr_now:g}), e.g. {lr_now / 10:g}."
+                    )
+                optimizer.zero_grad(set_to_none=True)
+                batch_loss.backward()
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+                total += value * x.shape[0]
+                count += x.shape[0]
+                bar.update()
+            model.eval()
+            history.train_loss.append(total / count)
+            if val is not None:
+                history.val_loss.append(_mean_loss(model, val, loss_fn, device))
+            history.seconds.append(time.perf_counter() - start)
+            shown = {"loss": f"{history.train_loss[-1]:.4f}"}
+            if history.val_loss:
+                shown["val"] = f"{history.val_loss[-1]:.4f}"
+            bar.set_postfix(shown)
+    finally:
+        bar.close()
+        model.eval()
+    return history
+
+
+def reconstruct(
+    model: nn.Module, x: Tensor, *, batch_size: int = 1000, device: torch.device | str | None = None
+) -> Tensor:
+    """The model's reconstructions of x, in x's shape, on the CPU (notebooks/01_intro.ipynb)."""
+    device = torch.device(device) if device is not None else _model_device(model)
+    model.eval()
+    with torch.no_grad():
+        out = [model(x[i : i + batch_size].to(device)).cpu() for i in range(0, x.shape[0], batch_size)]
+    return torch.cat(out)
+
+
+def evaluate(
+    model: nn.Module,
+    x: Tensor,
+    *,
+    target: Tensor | None = None,
+    batch_size: int = 1000,
+    device: torch.device | str | None = None,
+) -> float:
+    """Mean per-pixel squared error of model(x) against target (default x), over all samples (notebooks/01_intro.ipynb).
+
+    Multiply by 784 for the squared error per image. For a denoiser pass the noisy images as x
+    and the clean ones as target.
+    """
+    target = x if target is None else target
+    if target.shape != x.shape:
+        raise ValueError(f"target must have the input's shape {tuple(x.shape)}, got {tuple(target.shape)}.")
+    device = torch.device(device) if device is not None else _model_device(model)
+    model.eval()
+    total = 0.0
+    with torch.no_grad():
+        for i in range(0, x.shape[0], batch_size):
+            x_hat = model(x[i : i + batch_size].to(device))
+            total += F.mse_loss(x_hat, target[i : i + batch_size].to(device), reduction="sum").item()
+    return total / target.numel()
+
+
+def save_checkpoint(model: models.Autoencoder, path: str | os.PathLike) -> Path:
+    """Save the weights with the architecture's name and settings (notebooks/01_intro.ipynb)."""
+    if not isinstance(model, models.Autoencoder):
+        raise TypeError(f"save_checkpoint saves aecourse autoencoders, got {type(model).__name__}.")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    torch.save({"architecture": type(model).__name__, "config": model.config, "state_dict": state}, path)
+    return path
+
+
+def _read_checkpoint(path: str | os.PathLike) -> dict:
+    ckpt = torch.load(Path(path), map_location="cpu", weights_only=True)
+    if not isinstance(ckpt, dict) or not {"architecture", "config", "state_dict"} <= ckpt.keys():
+        raise ValueError(f"{path} is not an aecourse checkpoint (expected architecture, config and state_dict).")
+    return ckpt
+
+
+def load_checkpoint(path: str | os.PathLike, device: torch.device | str | None = None) -> models.Autoencoder:
+    """Rebuild the saved model from its settings and load its weights (notebooks/01_intro.ipynb)."""
+    ckpt = _read_checkpoint(path)
+    cls = getattr(models, ckpt["architecture"], None)
+    if not (isinstance(cls, type) and issubclass(cls, models.Autoencoder)):
+        raise ValueError(f"{path} holds an unknown architecture {ckpt['architecture']!r}.")
+    model = cls(**ckpt["config"])
+    model.load_state_dict(ckpt["state_dict"])
+    return model.to(device or "cpu").eval()
+
+
+def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> models.Autoencoder:
+    """Load a checkpoint into an existing model, refusing one saved from another architecture (notebooks/01_intro.ipynb)."""
+    ckpt = _read_checkpoint(path)
+    mine = (type(model).__name__, model.config)
+    theirs = (ckpt["architecture"], ckpt["config"])
+    if mine != theirs:
+        raise ValueError(
+            f"{path} was saved from {theirs[0]}({_kwargs(theirs[1])}) and does not fit "
+            f"{mine[0]}({_kwargs(mine[1])}). Build the model with the checkpoint's settings, "
+            f"or use aecourse.load_checkpoint(path), which does that for you."
+        )
+    model.load_state_dict(ckpt["state_dict"])
+    return model.eval()
+
+
+def _kwargs(config: dict) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in config.items())
