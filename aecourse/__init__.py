@@ -5,6 +5,7 @@ data, models, training, PCA and plots.
 """
 
 from .data import MNIST_FILES, Batches, Digits, MNISTNotFoundError, add_noise, data_root, load_mnist, verify_mnist
+from .exercises import check
 from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder
 from .pca import PCA, principal_angles
 from .plots import (
@@ -31,6 +32,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "MNIST_FILES", "Batches", "Digits", "MNISTNotFoundError", "add_noise", "data_root", "load_mnist", "verify_mnist",
+    "check",
     "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder",
     "PCA", "principal_angles",
     "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
