@@ -1,0 +1,83 @@
+import json
+
+import nbformat
+import pytest
+
+import aecourse as ae
+from aecourse.__main__ import main
+from aecourse.bench import run_bench
+from aecourse.execute import NOTEBOOK_DIR, course_notebooks, execute_notebook
+
+
+def test_data_command_reports_verified_mnist(mnist_root, capsys):
+    assert main(["data", "--root", str(mnist_root)]) == 0
+    out = capsys.readouterr().out
+    assert str(mnist_root.resolve()) in out
+    assert out.count(" ok ") == 4 and "all four MD5 checksums match" in out
+
+
+def test_data_command_explains_missing_files(tmp_path, capsys):
+    assert main(["data", "--root", str(tmp_path), "--no-download"]) == 1
+    err = capsys.readouterr().err
+    assert "train-images-idx3-ubyte.gz" in err and str((tmp_path / "MNIST" / "raw").resolve()) in err
+
+
+def _tiny_notebook(path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 6 * 7"), nbformat.v4.new_markdown_cell("text"),
+                nbformat.v4.new_code_cell("print(x)")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+def test_execute_runs_a_notebook_in_place_with_counts_from_one(tmp_path, capsys):
+    path = tmp_path / "tiny.ipynb"
+    _tiny_notebook(path)
+    assert main(["execute", str(path)]) == 0
+    cells = [c for c in json.loads(path.read_text())["cells"] if c["cell_type"] == "code"]
+    assert [c["execution_count"] for c in cells] == [1, 2]
+    assert "".join(cells[1]["outputs"][0]["text"]) == "42\n"
+    assert "tiny.ipynb" in capsys.readouterr().out
+
+
+def test_execute_reports_a_failing_cell(tmp_path):
+    path = tmp_path / "broken.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
+    nbformat.write(nb, path)
+    from nbclient.exceptions import CellExecutionError
+
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        execute_notebook(path)
+
+
+def test_course_notebooks_resolves_names_and_rejects_others(tmp_path, monkeypatch):
+    import aecourse.execute
+
+    monkeypatch.setattr(aecourse.execute, "NOTEBOOK_DIR", tmp_path)
+    with pytest.raises(FileNotFoundError, match="no course notebooks"):
+        course_notebooks()
+    for name in ("02_b.ipynb", "01_a.ipynb", "scratch.ipynb"):
+        _tiny_notebook(tmp_path / name)
+    assert course_notebooks() == [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb"]  # course order, scratch left out
+    assert course_notebooks(["02_b.ipynb"]) == [tmp_path / "02_b.ipynb"]
+    with pytest.raises(FileNotFoundError, match="not a notebook"):
+        course_notebooks([str(tmp_path / "nothing.ipynb")])
+
+
+def test_the_course_notebooks_are_all_found():
+    found = course_notebooks()
+    assert [p.name[:3] for p in found] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+    assert all(p.parent == NOTEBOOK_DIR for p in found)
+
+
+def test_bench_times_both_data_paths(mnist_root):
+    result = run_bench(mnist_root, subset=1024)
+    assert set(result) == {"aecourse_s", "classic_s", "speedup"}
+    assert result["aecourse_s"] > 0 and result["classic_s"] > 0
+    assert result["speedup"] == pytest.approx(result["classic_s"] / result["aecourse_s"])
+
+
+def test_cli_requires_a_command(capsys):
+    with pytest.raises(SystemExit):
+        main([])
+    assert "data" in capsys.readouterr().err

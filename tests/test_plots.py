@@ -1,0 +1,81 @@
+import matplotlib.pyplot as plt
+import pytest
+import torch
+
+import aecourse as ae
+
+
+@pytest.fixture(autouse=True)
+def _forbid_show(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("plot helpers must not call plt.show()")
+
+    monkeypatch.setattr(plt, "show", refuse)
+    yield
+    plt.close("all")
+
+
+def test_plot_images_draws_a_grid_into_the_given_axes(images):
+    fig, ax = plt.subplots()
+    assert ae.plot_images(images[:20], nrow=10, ax=ax, title="digits") is ax
+    assert ax.get_title() == "digits"
+    picture = ax.images[0].get_array()
+    assert picture.shape == (2 * 28 + 2, 10 * 28 + 9 * 2)
+
+
+def test_plot_images_accepts_flat_input_and_creates_a_figure(images):
+    ax = ae.plot_images(images.reshape(64, 784)[:5])
+    assert isinstance(ax, plt.Axes) and ax.images[0].get_array().shape == (28, 5 * 28 + 4 * 2)
+    with pytest.raises(ValueError, match="expected images"):
+        ae.plot_images(torch.rand(4, 3, 28, 28))
+
+
+def test_plot_image_rows_labels_each_row(images):
+    ax = ae.plot_image_rows([images, images, images], ["original", "noisy", "denoised"], n=8)
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["original", "noisy", "denoised"]
+    with pytest.raises(ValueError, match="labels"):
+        ae.plot_image_rows([images], ["a", "b"])
+
+
+def test_plot_reconstructions_shows_originals_over_outputs(images):
+    fig, ax = plt.subplots()
+    model = ae.MLPAutoencoder(2, hidden=[16])
+    assert ae.plot_reconstructions(model, images, n=10, ax=ax) is ax
+    assert ax.images[0].get_array().shape == (2 * 28 + 2, 10 * 28 + 18)
+
+
+def test_plot_history_draws_train_and_validation_curves():
+    history = ae.History(train_loss=[0.3, 0.2, 0.1], val_loss=[0.35, 0.25, 0.15], seconds=[1.0, 1.0, 1.0])
+    fig, ax = plt.subplots()
+    assert ae.plot_history(history, ax=ax, label="MSE") is ax
+    assert [line.get_label() for line in ax.lines] == ["MSE train", "MSE validation"]
+    assert list(ax.lines[0].get_ydata()) == [0.3, 0.2, 0.1]
+    assert ax.get_xlabel() == "epoch" and ax.get_yscale() == "log"
+
+
+def test_plot_latent_colours_codes_by_digit():
+    codes = torch.randn(200, 2, generator=torch.Generator().manual_seed(0))
+    labels = torch.arange(200) % 10
+    fig, ax = plt.subplots()
+    assert ae.plot_latent(codes, labels, ax=ax, title="codes") is ax
+    assert len(ax.get_legend().get_texts()) == 10
+    assert ax.get_title() == "codes"
+    with pytest.raises(ValueError, match="2-D codes"):
+        ae.plot_latent(torch.randn(5, 3), labels[:5])
+
+
+def test_plot_manifold_decodes_an_n_by_n_lattice():
+    model = ae.MLPAutoencoder(2, hidden=[16])
+    calls = []
+    model.decoder.register_forward_hook(lambda m, args, out: calls.append(args[0].clone()))
+    codes = torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
+    fig, ax = plt.subplots()
+    assert ae.plot_manifold(model, codes, n=5, ax=ax) is ax
+    lattice = calls[0]
+    assert lattice.shape == (25, 2)
+    # first row: z1 increasing left to right at the highest z2; lattice inside the codes' range
+    assert lattice[0, 0] < lattice[4, 0] and lattice[0, 1] == lattice[4, 1] > lattice[20, 1]
+    assert codes.min(0).values.le(lattice.min(0).values).all() and codes.max(0).values.ge(lattice.max(0).values).all()
+    assert ax.images[0].get_array().shape == (5 * 28 + 8, 5 * 28 + 8)
+    with pytest.raises(ValueError, match="2-D codes"):
+        ae.plot_manifold(model, torch.randn(5, 3))

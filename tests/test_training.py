@@ -1,0 +1,159 @@
+import math
+
+import pytest
+import torch
+
+import aecourse as ae
+
+
+def _small_model():
+    return ae.MLPAutoencoder(4, hidden=[32])
+
+
+def test_seed_everything_makes_runs_repeatable(images):
+    ae.seed_everything(7)
+    a = _small_model().encoder[1].weight.clone(), torch.rand(3)
+    ae.seed_everything(7)
+    b = _small_model().encoder[1].weight.clone(), torch.rand(3)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+def test_choose_device_falls_back_to_cpu_and_honours_a_preference(monkeypatch):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    assert ae.choose_device() == torch.device("cpu")
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert ae.choose_device() == torch.device("cuda")
+    assert ae.choose_device("cpu") == torch.device("cpu")
+
+
+def test_fit_lowers_the_loss_and_returns_its_history(images):
+    ae.seed_everything(0)
+    model = _small_model()
+    before = ae.evaluate(model, images)
+    history = ae.fit(model, ae.Batches(images, 16), epochs=5, lr=3e-3, val=ae.Batches(images, 16, shuffle=False),
+                     progress=False)
+    assert history.epochs == 5 and len(history.val_loss) == 5 and len(history.seconds) == 5
+    assert history.train_loss[-1] < 0.5 * history.train_loss[0]
+    assert ae.evaluate(model, images) < 0.5 * before
+    assert history.val_loss[-1] == pytest.approx(ae.evaluate(model, images), rel=1e-5)
+    assert all(s > 0 for s in history.seconds)
+    assert not model.training  # left in evaluation mode
+
+
+def test_fit_is_repeatable_with_the_same_seed(images):
+    losses = []
+    for _ in range(2):
+        ae.seed_everything(3)
+        losses.append(ae.fit(_small_model(), ae.Batches(images, 16, seed=3), epochs=2, progress=False).train_loss)
+    assert losses[0] == losses[1]
+
+
+@pytest.mark.parametrize("loss", ["mse", "bce", lambda x_hat, x: (x_hat - x).abs().mean()])
+def test_fit_accepts_named_and_callable_losses(images, loss):
+    ae.seed_everything(0)
+    history = ae.fit(_small_model(), ae.Batches(images, 16), epochs=2, loss=loss, progress=False)
+    assert all(math.isfinite(v) for v in history.train_loss)
+
+
+def test_fit_rejects_unknown_losses_and_bad_settings(images):
+    with pytest.raises(ValueError, match="loss must be one of"):
+        ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, loss="l1", progress=False)
+    with pytest.raises(ValueError, match="epochs"):
+        ae.fit(_small_model(), ae.Batches(images, 16), epochs=0, progress=False)
+    with pytest.raises(ValueError, match="noise"):
+        ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, noise=-1.0, progress=False)
+
+
+def test_fit_with_noise_feeds_noisy_inputs_and_clean_targets(images):
+    seen = {}
+    model = _small_model()
+    model.register_forward_pre_hook(lambda module, args: seen.setdefault("input", args[0].clone()))
+
+    def spy_loss(x_hat, target):
+        seen.setdefault("target", target.clone())
+        return torch.nn.functional.mse_loss(x_hat, target)
+
+    ae.fit(model, ae.Batches(images, 64, shuffle=False), epochs=1, loss=spy_loss, noise=0.3, progress=False)
+    assert torch.equal(seen["target"], images)
+    noise = seen["input"] - images
+    assert 0.1 < noise.std().item() < 0.3  # Gaussian noise of std 0.3, reduced somewhat by clamping
+    assert seen["input"].min().item() >= 0.0 and seen["input"].max().item() <= 1.0
+
+
+def test_a_nan_loss_stops_training_and_suggests_a_lower_learning_rate(images):
+    def nan_loss(x_hat, x):
+        return (x_hat - x).pow(2).mean() * float("nan")
+
+    with pytest.raises(FloatingPointError, match="lower learning rate"):
+        ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, lr=0.5, loss=nan_loss, progress=False)
+
+
+def test_a_diverging_run_is_caught(images):
+    model = ae.LinearAutoencoder(4)
+    with pytest.raises(FloatingPointError, match="epoch 1, batch"):
+        ae.fit(model, ae.Batches(images * 1e3, 16), epochs=3, optimizer=torch.optim.SGD(model.parameters(), lr=1e3),
+               progress=False)
+
+
+def test_fit_steps_a_scheduler_every_batch(images):
+    model = _small_model()
+    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=2 * 4)
+    ae.fit(model, ae.Batches(images, 16), epochs=2, optimizer=opt, scheduler=sched, progress=False)
+    assert sched.last_epoch == 8
+
+
+def test_evaluate_is_a_true_average_over_samples():
+    model = ae.LinearAutoencoder(2)
+    x = torch.rand(10, 784)
+    expected = ((ae.reconstruct(model, x) - x) ** 2).mean().item()
+    # 10 samples in batches of 3 (3+3+3+1): averaging batch means would weigh the last sample 3x
+    assert ae.evaluate(model, x, batch_size=3) == pytest.approx(expected, rel=1e-6)
+
+
+def test_evaluate_against_a_separate_target_and_shape_check(images):
+    model = ae.MLPAutoencoder(2, hidden=[16])
+    noisy = ae.add_noise(images, 0.3)
+    expected = ((ae.reconstruct(model, noisy) - images) ** 2).mean().item()
+    assert ae.evaluate(model, noisy, target=images) == pytest.approx(expected, rel=1e-6)
+    with pytest.raises(ValueError, match="target must have the input's shape"):
+        ae.evaluate(model, images, target=images[:3])
+
+
+def test_reconstruct_keeps_shape_and_batches(images):
+    model = ae.ConvAutoencoder(3).eval()
+    out = ae.reconstruct(model, images, batch_size=7)
+    assert out.shape == images.shape
+    assert torch.allclose(out, model(images), atol=1e-6)
+
+
+def test_checkpoint_round_trip_restores_architecture_and_weights(images, tmp_path):
+    ae.seed_everything(0)
+    model = ae.ConvAutoencoder(5, channels=[4, 8, 8], fc=32, upsampling="nearest")
+    ae.fit(model, ae.Batches(images, 32), epochs=1, progress=False)
+    path = ae.save_checkpoint(model, tmp_path / "sub" / "conv.pt")
+    restored = ae.load_checkpoint(path)
+    assert isinstance(restored, ae.ConvAutoencoder) and restored.config == model.config
+    assert torch.equal(restored(images), model(images))
+    fresh = ae.ConvAutoencoder(5, channels=[4, 8, 8], fc=32, upsampling="nearest")
+    assert torch.equal(ae.load_weights(fresh, path)(images), model(images))
+
+
+def test_a_checkpoint_for_another_architecture_is_refused_clearly(tmp_path):
+    path = ae.save_checkpoint(ae.MLPAutoencoder(2), tmp_path / "mlp.pt")
+    with pytest.raises(ValueError, match=r"saved from MLPAutoencoder\(latent_dim=2, hidden=\[512, 256\]\)"):
+        ae.load_weights(ae.MLPAutoencoder(30), path)
+    with pytest.raises(ValueError, match="does not fit ConvAutoencoder"):
+        ae.load_weights(ae.ConvAutoencoder(2), path)
+
+
+def test_foreign_files_are_not_taken_for_checkpoints(tmp_path):
+    torch.save(ae.MLPAutoencoder(2).state_dict(), tmp_path / "raw.pt")
+    with pytest.raises(ValueError, match="not an aecourse checkpoint"):
+        ae.load_checkpoint(tmp_path / "raw.pt")
+    torch.save({"architecture": "os.system", "config": {}, "state_dict": {}}, tmp_path / "evil.pt")
+    with pytest.raises(ValueError, match="unknown architecture"):
+        ae.load_checkpoint(tmp_path / "evil.pt")
+    with pytest.raises(TypeError):
+        ae.save_checkpoint(torch.nn.Linear(2, 2), tmp_path / "x.pt")
