@@ -51,9 +51,17 @@ def _bench(args: argparse.Namespace) -> int:
 def _slides(args: argparse.Namespace) -> int:
     from .slides import build_decks
 
-    decks = build_decks(args.notebooks, out_dir=args.out)
+    try:
+        decks = build_decks(args.notebooks, out_dir=args.out)
+    except (FileNotFoundError, RuntimeError) as err:
+        print(err, file=sys.stderr)
+        return 1
     for deck in decks:
         print(deck)
+    if decks:
+        print(f"{len(decks)} offline deck(s) in {decks[0].parent}, libraries in {decks[0].parent / 'assets'}. "
+              "Open one in a browser; S opens the speaker view, ?print-pdf after the file name prints to PDF.",
+              file=sys.stderr)
     return 0
 
 

@@ -1,0 +1,504 @@
+"""Slide decks (`python -m aecourse slides`): built with local assets, then opened in headless Chromium
+with the network off. Checks per deck: reveal.js initialised, its slide count matches the notebook's
+slide metadata, MathJax rendered the formulas, no request left for the network, and a screenshot of
+the first slide is not blank. A small fixture notebook with known slides runs beside the course's.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import io
+import json
+import os
+import re
+import select
+import shutil
+import subprocess
+import tempfile
+import time
+from html.parser import HTMLParser
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from aecourse.execute import NOTEBOOK_DIR
+from aecourse.slides import build_decks
+
+COURSE = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+FIXTURE = "fixture_deck"
+DECKS = [p.stem for p in COURSE] + [FIXTURE]
+
+CHROMIUM = (os.environ.get("AECOURSE_CHROMIUM") or shutil.which("chromium")
+            or shutil.which("chromium-browser") or shutil.which("google-chrome"))
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None,
+    reason="headless Chromium not found (Debian: `apt-get install chromium`; .ci/run installs it), "
+           "so the decks were built and checked statically but not opened in a browser",
+)
+
+LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+
+
+# ---------------------------------------------------------------- the notebooks' slide metadata
+
+def _slide_type(cell) -> str:
+    return cell.metadata.get("slideshow", {}).get("slide_type", "-")
+
+
+def _tags(cell) -> set[str]:
+    return set(cell.metadata.get("tags", []))
+
+
+def _shown(nb) -> list:
+    return [c for c in nb.cells if "remove-cell" not in _tags(c)]
+
+
+def expected_slide_count(nb) -> int:
+    """Slides reveal.js counts: the first visible cell opens one, then every `slide` and `subslide` cell
+    (nbconvert nests subslides as vertical slides inside the horizontal ones; reveal counts each)."""
+    types = [_slide_type(c) for c in _shown(nb)]
+    first = next(i for i, t in enumerate(types) if t not in ("skip", "notes"))
+    return 1 + sum(t in ("slide", "subslide") for t in types[first + 1:])
+
+
+def expected_code_inputs(nb) -> int:
+    """Code cells whose source the deck shows: not skipped, not tagged remove-input."""
+    return sum(c.cell_type == "code" and _slide_type(c) != "skip" and "remove-input" not in _tags(c)
+               for c in _shown(nb))
+
+
+def expected_notes(nb) -> int:
+    return sum(_slide_type(c) == "notes" for c in _shown(nb))
+
+
+def display_formulas(nb) -> int:
+    """$$...$$ formulas in the markdown the deck shows."""
+    return sum(len(re.findall(r"\$\$.+?\$\$", c.source, flags=re.S)) for c in _shown(nb)
+               if c.cell_type == "markdown" and _slide_type(c) != "skip")
+
+
+def has_math(nb) -> bool:
+    return any(re.search(r"\$[^$\s][^$]*\$", c.source) for c in _shown(nb)
+               if c.cell_type == "markdown" and _slide_type(c) != "skip")
+
+
+# ---------------------------------------------------------------- a fixture notebook with known slides
+
+def make_fixture(path: Path) -> None:
+    """Executed notebook: title, notes, formulas (1 display + 2 inline), a fragment, a figure,
+    skipped cells, plumbing with hidden input and a stored tqdm widget; 5 slides."""
+    from nbclient import NotebookClient
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+    def cell(c, slide_type, *tags):
+        c.metadata["slideshow"] = {"slide_type": slide_type}
+        if tags:
+            c.metadata["tags"] = list(tags)
+        return c
+
+    cells = [
+        cell(new_markdown_cell("# Fixture deck\nA small notebook with known slides."), "slide"),
+        cell(new_markdown_cell("Speaker note: welcome everyone."), "notes"),
+        cell(new_code_cell("import matplotlib.pyplot as plt\nfrom tqdm.auto import tqdm"), "-", "remove-input"),
+        cell(new_markdown_cell("## The loss\n$$\\mathcal{L}(\\theta) = \\frac{1}{N}\\sum_{i=1}^N "
+                               "\\lVert x_i - g(f(x_i)) \\rVert^2$$\nwith the code $z = f(x)$ of size $k$."), "slide"),
+        cell(new_markdown_cell("- revealed later"), "fragment"),
+        cell(new_code_cell("fig, ax = plt.subplots(figsize=(6, 3))\nax.plot([0, 1, 2], [2, 0, 1])\n"
+                           "ax.set(title='a line', xlabel='x', ylabel='y')\nplt.show()"), "subslide"),
+        cell(new_markdown_cell("Not in the deck."), "skip"),
+        cell(new_code_cell("print('not in the deck either')"), "skip"),
+        cell(new_markdown_cell("## Training"), "slide"),
+        cell(new_code_cell("for _ in tqdm(range(3), desc='epochs'):\n    pass"), "-", "remove-input"),
+        cell(new_markdown_cell("## The end"), "subslide"),
+    ]
+    nb = new_notebook(cells=cells, metadata={"kernelspec": {
+        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    NotebookClient(nb, kernel_name="python3", timeout=120).execute()
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory) -> dict[str, tuple[Path, nbformat.NotebookNode]]:
+    """All decks, built once into one folder (shared assets), keyed by notebook stem."""
+    tmp = tmp_path_factory.mktemp("decks")
+    fixture = tmp / f"{FIXTURE}.ipynb"
+    make_fixture(fixture)
+    sources = [*COURSE, fixture]
+    paths = build_decks(sources, out_dir=tmp / "slides")
+    assert [p.name for p in paths] == [f"{s.stem}.slides.html" for s in sources]
+    return {s.stem: (p, nbformat.read(s, as_version=4)) for s, p in zip(sources, paths)}
+
+
+def test_fixture_metadata_counts():
+    """The counting rules on a hand-made list of cells (what the browser test compares against)."""
+    from nbformat.v4 import new_markdown_cell, new_notebook
+
+    def md(slide_type, tags=()):
+        c = new_markdown_cell("x")
+        c.metadata["slideshow"] = {"slide_type": slide_type}
+        c.metadata["tags"] = list(tags)
+        return c
+
+    nb = new_notebook(cells=[md("notes"), md("-"), md("fragment"), md("subslide"), md("skip"), md("slide"),
+                             md("slide", ["remove-cell"]), md("-"), md("subslide")])
+    assert expected_slide_count(nb) == 4
+    assert expected_notes(nb) == 1
+
+
+# ---------------------------------------------------------------- static checks (no browser needed)
+
+class _Refs(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.refs: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag in ("script", "img", "iframe", "source") and a.get("src"):
+            self.refs.append(a["src"])
+        if tag == "link" and a.get("href"):
+            self.refs.append(a["href"])
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_loads_only_files_beside_it(decks, name):
+    deck, _ = decks[name]
+    html = deck.read_text(encoding="utf-8")
+    parser = _Refs()
+    parser.feed(html)
+    block = re.search(r"require\(\s*\{.*?\},\s*\[(.*?)\]", html, flags=re.S)
+    assert block, "the reveal.js loader is missing"
+    refs = parser.refs + re.findall(r'"([^"]+)"', block.group(1))
+    refs += re.findall(r"widgetRendererSrc = '([^']+)'", html)
+    refs = [r for r in refs if not r.startswith("data:")]
+    remote = [r for r in refs if re.match(r"^([a-z]+:)?//", r, flags=re.I)]
+    assert not remote, f"{deck.name} loads from the network: {remote}"
+    missing = [r for r in refs if not (deck.parent / r.split("?")[0]).is_file()]
+    assert not missing, f"{deck.name} references files that are not beside it: {missing}"
+    assert "import mermaid" not in html
+
+
+def test_assets_are_beside_the_decks_not_in_git(decks):
+    assets = next(iter(decks.values()))[0].parent / "assets"
+    for lib in ("reveal.js", "mathjax", "requirejs", "jquery", "html-manager"):
+        assert (assets / lib).is_dir(), lib
+    root = NOTEBOOK_DIR.parent
+    if (root / ".git").exists() and shutil.which("git"):
+        ignored = subprocess.run(["git", "check-ignore", "-q", "slides/assets/reveal.js/dist/reveal.js"], cwd=root)
+        assert ignored.returncode == 0, "slides/ must be ignored by git"
+
+
+# ---------------------------------------------------------------- headless Chromium over the DevTools pipe
+
+CHROMIUM_FLAGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
+    "--disable-extensions", "--disable-quic", "--disable-domain-reliability", "--no-pings", "--mute-audio",
+    "--hide-scrollbars", "--password-store=basic", "--window-size=1280,720",
+    # the network is off: every host name fails to resolve, so nothing can leave the machine
+    "--host-resolver-rules=MAP * ~NOTFOUND",
+]
+# net-log events that mean packets left the machine (DNS queries, TCP handshakes, bytes written)
+LEFT_THE_MACHINE = {"DNS_TRANSACTION", "HOST_RESOLVER_SYSTEM_TASK", "TCP_CONNECT_ATTEMPT",
+                    "SOCKET_BYTES_SENT", "UDP_BYTES_SENT", "QUIC_SESSION"}
+
+
+class Chromium:
+    """Headless Chromium driven through --remote-debugging-pipe (fd 3 in, fd 4 out, NUL-separated JSON)."""
+
+    def __init__(self, profile: Path):
+        self.profile = profile
+        self.netlog = profile / "netlog.json"
+        cmd_r, cmd_w = os.pipe()
+        res_r, res_w = os.pipe()
+        child_in = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10)
+        child_out = fcntl.fcntl(res_w, fcntl.F_DUPFD, 10)
+
+        def wire_pipes():  # runs in the child before exec
+            os.dup2(child_in, 3)
+            os.dup2(child_out, 4)
+
+        self.log = open(profile / "chromium.log", "w")  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile / 'user'}", f"--log-net-log={self.netlog}",
+             "--remote-debugging-pipe"],
+            preexec_fn=wire_pipes, pass_fds=(3, 4), stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+        for fd in (cmd_r, res_w, child_in, child_out):
+            os.close(fd)
+        self.w, self.r = cmd_w, res_r
+        self.buf = b""
+        self.last_id = 0
+        self.events: list[dict] = []
+        self.session = None
+
+    def _message(self, deadline: float) -> dict:
+        while b"\0" not in self.buf:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            if select.select([self.r], [], [], left)[0]:
+                chunk = os.read(self.r, 1 << 20)
+                if not chunk:
+                    raise RuntimeError(f"Chromium closed the pipe; its log:\n{self.log_tail()}")
+                self.buf += chunk
+        raw, self.buf = self.buf.split(b"\0", 1)
+        return json.loads(raw)
+
+    def send(self, method: str, params: dict | None = None, *, session: bool = True, timeout: float = 30):
+        self.last_id += 1
+        msg = {"id": self.last_id, "method": method, "params": params or {}}
+        if session and self.session:
+            msg["sessionId"] = self.session
+        os.write(self.w, json.dumps(msg).encode() + b"\0")
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                m = self._message(deadline)
+            except TimeoutError:
+                raise TimeoutError(f"Chromium did not answer {method} in {timeout} s") from None
+            if m.get("id") == self.last_id:
+                if "error" in m:
+                    raise RuntimeError(f"{method}: {m['error']}")
+                return m["result"]
+            self.events.append(m)
+
+    def js(self, expression: str, timeout: float = 30):
+        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                "awaitPromise": True}, timeout=timeout)
+        if "exceptionDetails" in result:
+            raise RuntimeError(f"{expression[:80]}...: {result['exceptionDetails']}")
+        return result["result"].get("value")
+
+    def open(self, url: str) -> None:
+        target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
+        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
+                                 session=False)["sessionId"]
+        for domain in ("Network", "Page", "Runtime", "Log"):
+            self.send(f"{domain}.enable")
+        self.send("Emulation.setDeviceMetricsOverride",
+                  {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False})
+        self.send("Page.navigate", {"url": url})
+
+    def screenshot(self) -> bytes:
+        return base64.b64decode(self.send("Page.captureScreenshot", {"format": "png"})["data"])
+
+    def close(self) -> None:
+        try:
+            self.send("Browser.close", session=False, timeout=10)
+        except (RuntimeError, TimeoutError, OSError):
+            pass
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        os.close(self.w)
+        os.close(self.r)
+        self.log.close()
+
+    def log_tail(self) -> str:
+        if not self.log.closed:
+            self.log.flush()
+        return (self.profile / "chromium.log").read_text(errors="replace")[-3000:]
+
+    def of(self, method: str) -> list[dict]:
+        return [e["params"] for e in self.events if e.get("method") == method]
+
+
+# Wait until reveal.js is ready, MathJax has typeset everything queued, and stored widgets are drawn.
+STATE_JS = """(() => {
+  const mj = window.MathJax;
+  if (mj && mj.isReady && !window.__aecourseMathJax) {
+    window.__aecourseMathJax = 'queued';
+    mj.Hub.Queue(() => { window.__aecourseMathJax = 'done'; });
+  }
+  const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length;
+  return {reveal: !!document.querySelector('.reveal.ready'),
+          mathjax: window.__aecourseMathJax || (mj ? 'loading' : 'absent'),
+          widgets: views === 0 || document.querySelectorAll('.jupyter-widgets').length > 0};
+})()"""
+
+INFO_JS = """((revealId) => {
+  const Reveal = require(revealId);
+  const math = [...document.querySelectorAll('.slides .MathJax_CHTML')];  // not reveal's aria-status copy
+  return {
+    api_ready: Reveal.isReady(), total: Reveal.getTotalSlides(),
+    reveal_class: document.querySelector('.reveal').className,
+    math_scripts: document.querySelectorAll('.slides script[type^="math/tex"]').length,
+    math_rendered: math.length,
+    math_errors: document.querySelectorAll('.mjx-merror, .MathJax_Error').length
+                 + (document.body.textContent.includes('Math Processing Error') ? 1 : 0),
+    raw_dollars: [...document.querySelectorAll('.slides .jp-RenderedMarkdown')]
+                 .filter(e => e.textContent.includes('$$')).length,
+    code_inputs: document.querySelectorAll('.slides .jp-CodeCell .jp-InputArea').length,
+    notes: document.querySelectorAll('.slides aside.notes').length,
+    theme_font: document.fonts.check('1em "Source Sans Pro"'),
+    widget_views: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
+    widgets_drawn: document.querySelectorAll('.jupyter-widgets').length,
+  };
+})"""
+
+# Go to the first slide with a formula; the template re-renders its math on arrival (MathJax.Hub.Rerender),
+# so measure the current slide's formulas once MathJax's queue has run.
+GOTO_MATH_JS = """((revealId) => {
+  const Reveal = require(revealId);
+  const idx = Reveal.getIndices(document.querySelector('.slides .MathJax_CHTML').closest('section'));
+  Reveal.slide(idx.h, idx.v);
+  return new Promise(done => setTimeout(() => MathJax.Hub.Queue(() => {
+    const boxes = [...Reveal.getCurrentSlide().querySelectorAll('.MathJax_CHTML')].map(e => e.getBoundingClientRect());
+    done({h: idx.h, v: idx.v, count: boxes.length,
+          width: Math.max(0, ...boxes.map(b => b.width)), height: Math.max(0, ...boxes.map(b => b.height))});
+  }), 1000));
+})"""
+
+
+def open_deck(deck: Path, workdir: Path, *, wait: float = 30) -> dict:
+    """Open a deck from disk in headless Chromium with the network off and report what happened."""
+    html = deck.read_text(encoding="utf-8")
+    reveal_id = re.search(r'"([^"]*/dist/reveal\.js)"', html)
+    workdir.mkdir(parents=True, exist_ok=True)
+    browser = Chromium(Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir)))
+    report: dict = {}
+    try:
+        browser.open(deck.resolve().as_uri())
+        deadline = time.monotonic() + wait
+        while True:
+            state = browser.js(STATE_JS)
+            if (state["reveal"] and state["mathjax"] == "done" and state["widgets"]) or time.monotonic() > deadline:
+                break
+            time.sleep(0.2)
+        report["state"] = state
+        if state["reveal"] and reveal_id:
+            rid = json.dumps(reveal_id.group(1))
+            report.update(browser.js(f"{INFO_JS}({rid})"))
+            browser.js(f"require({rid}).slide(0, 0); "
+                       "document.fonts.ready.then(() => new Promise(done => setTimeout(done, 800)))")
+            report["first_slide_png"] = browser.screenshot()
+            if report["math_rendered"]:
+                report["math_slide"] = browser.js(f"{GOTO_MATH_JS}({rid})")
+                report["math_slide_png"] = browser.screenshot()
+        else:
+            report["first_slide_png"] = browser.screenshot()
+    finally:
+        browser.close()
+    requests = {p["requestId"]: p["request"]["url"] for p in browser.of("Network.requestWillBeSent")}
+    report["requests"] = list(requests.values())
+    report["failed"] = [f"{requests.get(p['requestId'], '?')}: {p['errorText']}"
+                        for p in browser.of("Network.loadingFailed")]
+    report["exceptions"] = [p["exceptionDetails"].get("exception", {}).get("description")
+                            or p["exceptionDetails"].get("text") for p in browser.of("Runtime.exceptionThrown")]
+    netlog = json.loads(browser.netlog.read_text())
+    names = {v: k for k, v in netlog["constants"]["logEventTypes"].items()}
+    report["left_the_machine"] = sorted({names[e["type"]] for e in netlog["events"]} & LEFT_THE_MACHINE)
+    report["chromium_log"] = browser.log_tail()
+    return report
+
+
+def content_pixels(png: bytes) -> tuple[float, float]:
+    """(grey-level standard deviation, share of pixels far from the background) of the slide area,
+    leaving out reveal's own controls, slide number and progress bar at the edges."""
+    from PIL import Image, ImageStat
+
+    image = Image.open(io.BytesIO(png)).convert("L")
+    w, h = image.size
+    area = image.crop((0, 10, w - 170, h - 10))
+    hist = area.histogram()
+    background = max(range(256), key=hist.__getitem__)
+    far = sum(n for level, n in enumerate(hist) if abs(level - background) > 64)
+    return ImageStat.Stat(area).stddev[0], far / (area.width * area.height)
+
+
+@needs_chromium
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_in_offline_browser(decks, name, tmp_path):
+    deck, nb = decks[name]
+    r = open_deck(deck, tmp_path)
+    (tmp_path / "first_slide.png").write_bytes(r["first_slide_png"])
+    if "math_slide_png" in r:
+        (tmp_path / "math_slide.png").write_bytes(r["math_slide_png"])
+    where = f"{deck.name} (screenshot: {tmp_path / 'first_slide.png'})"
+
+    # nothing went to the network: every request was local, and no packet left (Chromium's net-log)
+    remote = [u for u in r["requests"] if not u.startswith(LOCAL_SCHEMES)]
+    assert not remote, f"{where} requested from the network: {remote}"
+    assert not r["left_the_machine"], f"{where}: the net-log shows {r['left_the_machine']}"
+    assert not r["failed"], f"{where}: local files failed to load: {r['failed']}"
+    assert not r["exceptions"], f"{where}: JavaScript errors: {r['exceptions']}"
+
+    # reveal.js initialised and counts the slides the metadata asks for
+    assert r["state"]["reveal"], f"{where}: reveal.js did not initialise; Chromium log:\n{r['chromium_log']}"
+    assert r["api_ready"] and "ready" in r["reveal_class"].split()
+    assert r["total"] == expected_slide_count(nb), f"{where}: reveal counts {r['total']} slides"
+    assert r["code_inputs"] == expected_code_inputs(nb), f"{where}: code inputs shown (remove-input hides plumbing)"
+    assert r["notes"] == expected_notes(nb), f"{where}: speaker notes"
+    assert r["theme_font"], f"{where}: the theme's font (local copy) did not load"
+    assert r["state"]["widgets"] and (r["widget_views"] == 0 or r["widgets_drawn"] > 0)
+
+    # MathJax typeset every formula, and it shows on its slide
+    assert r["state"]["mathjax"] == "done", f"{where}: MathJax did not finish ({r['state']['mathjax']})"
+    assert r["math_errors"] == 0 and r["raw_dollars"] == 0, f"{where}: math left unrendered"
+    assert r["math_rendered"] == r["math_scripts"], f"{where}: {r['math_scripts']} formulas, {r['math_rendered']} drawn"
+    assert r["math_rendered"] >= display_formulas(nb)
+    if has_math(nb):
+        assert r["math_rendered"] > 0
+        shown = r["math_slide"]
+        assert shown["count"] > 0 and shown["width"] > 5 and shown["height"] > 5, f"{where}: formula not drawn {shown}"
+    if name == FIXTURE:
+        assert (r["total"], r["math_rendered"], r["code_inputs"], r["notes"]) == (5, 3, 1, 1)
+        assert r["widgets_drawn"] > 0
+
+    # the first slide is not blank
+    stddev, ink = content_pixels(r["first_slide_png"])
+    assert stddev > 5 and ink > 0.002, f"{where} looks blank (grey stddev {stddev:.1f}, ink {ink:.4f})"
+
+
+@needs_chromium
+def test_offline_check_catches_a_cdn_deck(decks, tmp_path):
+    """The browser check can fail: nbconvert's default deck (CDN assets) is caught offline."""
+    from nbconvert import SlidesExporter
+
+    _, nb = decks[FIXTURE]
+    body, _ = SlidesExporter().from_notebook_node(nb)
+    deck = tmp_path / "cdn.slides.html"
+    deck.write_text(body, encoding="utf-8")
+    r = open_deck(deck, tmp_path, wait=4)
+    assert any(u.startswith("https://") for u in r["requests"])
+    assert not r["state"]["reveal"]
+    assert r["state"]["mathjax"] == "absent"
+
+
+@needs_chromium
+def test_speaker_view_shows_the_notes(decks, tmp_path):
+    """Pressing S opens reveal's speaker view (from disk, offline) with the current slide's notes."""
+    deck, _ = decks[FIXTURE]
+    browser = Chromium(Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)))
+    try:
+        browser.open(deck.resolve().as_uri())
+        deadline = time.monotonic() + 30
+        while not browser.js(STATE_JS)["reveal"] and time.monotonic() < deadline:
+            time.sleep(0.2)
+        for kind in ("keyDown", "keyUp"):
+            browser.send("Input.dispatchKeyEvent", {"type": kind, "key": "s", "code": "KeyS",
+                                                    "windowsVirtualKeyCode": 83, "text": "s" if kind == "keyDown" else ""})
+        notes = None
+        while notes is None and time.monotonic() < deadline:
+            time.sleep(0.3)
+            views = [t for t in browser.send("Target.getTargets", session=False)["targetInfos"]
+                     if t["type"] == "page" and "Speaker View" in t["title"]]
+            if views:
+                browser.session = browser.send("Target.attachToTarget", {"targetId": views[0]["targetId"],
+                                                                         "flatten": True}, session=False)["sessionId"]
+                while time.monotonic() < deadline:
+                    notes = browser.js("(document.querySelector('.speaker-controls-notes') || {}).textContent || ''")
+                    if "welcome everyone" in notes:
+                        break
+                    time.sleep(0.3)
+    finally:
+        browser.close()
+    assert notes is not None, "no speaker view opened"
+    assert "welcome everyone" in notes, notes
+    remote = [p["request"]["url"] for p in browser.of("Network.requestWillBeSent")
+              if not p["request"]["url"].startswith(LOCAL_SCHEMES)]
+    assert not remote, remote
