@@ -162,22 +162,28 @@ class _Refs(HTMLParser):
             self.refs.append(a["href"])
 
 
-@pytest.mark.parametrize("name", DECKS)
-def test_deck_loads_only_files_beside_it(decks, name):
-    deck, _ = decks[name]
+def deck_references(deck: Path) -> tuple[list[str], list[str], list[str]]:
+    """(all, remote, missing) files the deck's HTML loads: scripts, style sheets, images, require.js modules."""
     html = deck.read_text(encoding="utf-8")
     parser = _Refs()
     parser.feed(html)
-    block = re.search(r"require\(\s*\{.*?\},\s*\[(.*?)\]", html, flags=re.S)
-    assert block, "the reveal.js loader is missing"
-    refs = parser.refs + re.findall(r'"([^"]+)"', block.group(1))
+    refs = parser.refs + re.findall(r'"([^"\s]+/(?:dist/reveal|plugin/notes/notes)\.js)"', html)
     refs += re.findall(r"widgetRendererSrc = '([^']+)'", html)
+    refs += re.findall(r"import \w+ from '([^']+)'", html)  # ES modules (nbconvert's mermaid)
     refs = [r for r in refs if not r.startswith("data:")]
     remote = [r for r in refs if re.match(r"^([a-z]+:)?//", r, flags=re.I)]
+    missing = [r for r in refs if r not in remote and not (deck.parent / r.split("?")[0]).is_file()]
+    return refs, remote, missing
+
+
+@pytest.mark.parametrize("name", DECKS)
+def test_deck_loads_only_files_beside_it(decks, name):
+    deck, _ = decks[name]
+    refs, remote, missing = deck_references(deck)
     assert not remote, f"{deck.name} loads from the network: {remote}"
-    missing = [r for r in refs if not (deck.parent / r.split("?")[0]).is_file()]
     assert not missing, f"{deck.name} references files that are not beside it: {missing}"
-    assert "import mermaid" not in html
+    assert sum(r.endswith(("/dist/reveal.js", "/plugin/notes/notes.js")) for r in refs) == 2, refs
+    assert any("MathJax.js" in r for r in refs), refs
 
 
 def test_assets_are_beside_the_decks_not_in_git(decks):
@@ -280,6 +286,21 @@ class Chromium:
         self.send("Emulation.setDeviceMetricsOverride",
                   {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False})
         self.send("Page.navigate", {"url": url})
+        self.wait_for("Page.loadEventFired", timeout=30)
+
+    def wait_for(self, method: str, timeout: float) -> dict | None:
+        """The first event `method` (already received or arriving within timeout), else None."""
+        deadline = time.monotonic() + timeout
+        seen = 0
+        while True:
+            for event in self.events[seen:]:
+                if event.get("method") == method:
+                    return event["params"]
+            seen = len(self.events)
+            try:
+                self.events.append(self._message(deadline))
+            except TimeoutError:
+                return None
 
     def screenshot(self) -> bytes:
         return base64.b64decode(self.send("Page.captureScreenshot", {"format": "png"})["data"])
@@ -365,7 +386,10 @@ def open_deck(deck: Path, workdir: Path, *, wait: float = 30) -> dict:
         browser.open(deck.resolve().as_uri())
         deadline = time.monotonic() + wait
         while True:
-            state = browser.js(STATE_JS)
+            try:
+                state = browser.js(STATE_JS)
+            except RuntimeError:  # the page was between documents
+                state = {"reveal": False, "mathjax": "page not ready", "widgets": False}
             if (state["reveal"] and state["mathjax"] == "done" and state["widgets"]) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
@@ -463,6 +487,7 @@ def test_offline_check_catches_a_cdn_deck(decks, tmp_path):
     body, _ = SlidesExporter().from_notebook_node(nb)
     deck = tmp_path / "cdn.slides.html"
     deck.write_text(body, encoding="utf-8")
+    assert deck_references(deck)[1], "the static check missed the CDN links"
     r = open_deck(deck, tmp_path, wait=4)
     assert any(u.startswith("https://") for u in r["requests"])
     assert not r["state"]["reveal"]
