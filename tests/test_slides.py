@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -39,6 +40,7 @@ needs_chromium = pytest.mark.skipif(
 )
 
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
+REVEAL_HEIGHT = 700  # nbconvert's reveal template: slides are 960 x 700 px, scaled to the window
 
 
 # ---------------------------------------------------------------- the notebooks' slide metadata
@@ -358,6 +360,13 @@ INFO_JS = """((revealId) => {
     theme_font: document.fonts.check('1em "Source Sans Pro"'),
     widget_views: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
     widgets_drawn: document.querySelectorAll('.jupyter-widgets').length,
+    too_tall: Reveal.getSlides().map((s, i) => {  // measured with the slide (and its stack) shown
+      const shown = [s, s.parentElement].map(e => [e, e.style.display]);
+      shown.forEach(([e]) => { e.style.display = 'block'; });
+      const height = s.scrollHeight;
+      shown.forEach(([e, display]) => { e.style.display = display; });
+      return [i + 1, height];
+    }).filter(([n, height]) => height > Reveal.getConfig().height).map(([n, height]) => `${n} (${height} px)`),
   };
 })"""
 
@@ -472,6 +481,10 @@ def test_deck_in_offline_browser(decks, name, tmp_path):
     if name == FIXTURE:
         assert (r["total"], r["math_rendered"], r["code_inputs"], r["notes"]) == (5, 3, 1, 1)
         assert r["widgets_drawn"] > 0
+
+    if r["too_tall"]:  # not an error: such a slide scrolls, but the audience may miss its bottom
+        warnings.warn(f"{deck.name}: slides taller than the screen ({r['total']} slides, "
+                      f"height {REVEAL_HEIGHT} px): {', '.join(r['too_tall'])}", stacklevel=1)
 
     # the first slide is not blank
     stddev, ink = content_pixels(r["first_slide_png"])
