@@ -33,6 +33,8 @@ DECKS = [p.stem for p in COURSE] + [FIXTURE]
 
 CHROMIUM = (os.environ.get("AECOURSE_CHROMIUM") or shutil.which("chromium")
             or shutil.which("chromium-browser") or shutil.which("google-chrome"))
+if CHROMIUM is None and os.environ.get("AECOURSE_REQUIRE_BROWSER") == "1":  # set by .ci/run: CI must open the decks
+    raise RuntimeError("AECOURSE_REQUIRE_BROWSER=1 but no Chromium was found: the slide decks cannot be opened.")
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
     reason="headless Chromium not found (Debian: `apt-get install chromium`; .ci/run installs it), "
