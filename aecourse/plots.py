@@ -41,10 +41,10 @@ def _as_images(x: Tensor) -> Tensor:
 
 
 def _grid(images: Tensor, nrow: int, pad: int = 2) -> Tensor:
-    """Tile (N, 1, H, W) into one (rows*H, nrow*W) picture with a white gap between tiles."""
+    """Tile (N, 1, H, W) into one (rows*H, nrow*W) picture; the gaps are NaN, drawn in the background colour."""
     n, _, h, w = images.shape
     rows = -(-n // nrow)
-    canvas = torch.ones(rows * (h + pad) - pad, nrow * (w + pad) - pad)
+    canvas = torch.full((rows * (h + pad) - pad, nrow * (w + pad) - pad), float("nan"))
     for i, img in enumerate(images):
         r, c = divmod(i, nrow)
         canvas[r * (h + pad) : r * (h + pad) + h, c * (w + pad) : c * (w + pad) + w] = img[0]

@@ -21,6 +21,7 @@ def test_plot_images_draws_a_grid_into_the_given_axes(images):
     assert ax.get_title() == "digits"
     picture = ax.images[0].get_array()
     assert picture.shape == (2 * 28 + 2, 10 * 28 + 9 * 2)
+    assert picture.mask[28:30].all() and not picture.mask[:28, :28].any()  # gaps are blank, tiles are drawn
 
 
 def test_plot_images_accepts_flat_input_and_creates_a_figure(images):
