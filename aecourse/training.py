@@ -98,6 +98,8 @@ def fit(
     val: Batches | Iterable[Tensor] | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
+    schedule: str = "constant",
+    warmup: float = 0.3,
     noise: float = 0.0,
     seed: int = 0,
     device: torch.device | str | None = None,
@@ -106,6 +108,8 @@ def fit(
     """Train `model` to reconstruct its input; returns the per-epoch History (notebooks/01_intro.ipynb).
 
     optimizer: default Adam(lr). scheduler: stepped after every batch (e.g. OneCycleLR).
+    schedule="one-cycle" builds that scheduler: torch's OneCycleLR peaking at `lr` after the first
+    `warmup` share of the steps, then annealing to almost zero (notebooks/03_deep_mlp.ipynb).
     noise > 0 trains a denoiser: inputs get x + noise * N(0, 1) clamped to [0, 1], targets stay
     clean (notebooks/06_denoising.ipynb). A NaN or infinite loss stops training with an error.
     """
@@ -118,8 +122,17 @@ def fit(
     loss_fn = _loss_fn(loss)
     device = torch.device(device) if device is not None else _model_device(model)
     model.to(device)
+    if schedule not in ("constant", "one-cycle"):
+        raise ValueError(f'schedule must be "constant" or "one-cycle", got {schedule!r}.')
+    if schedule == "one-cycle" and scheduler is not None:
+        raise ValueError('pass either scheduler= or schedule="one-cycle", not both.')
+    if not 0 < warmup < 1:
+        raise ValueError(f"warmup is the share of the steps spent warming up, in (0, 1); got {warmup}.")
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    if schedule == "one-cycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(train),
+                                                        pct_start=warmup)
     g = torch.Generator(device=device).manual_seed(seed) if noise > 0 else None
     history = History()
     bar = tqdm(total=epochs * len(train), disable=not progress, desc="training", unit="batch")

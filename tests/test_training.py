@@ -104,6 +104,37 @@ def test_fit_steps_a_scheduler_every_batch(images):
     assert sched.last_epoch == 8
 
 
+def test_fit_one_cycle_schedule_is_torchs_one_cycle(images):
+    # schedule="one-cycle" must train exactly like Adam + OneCycleLR built by hand
+    def by_hand():
+        ae.seed_everything(0)
+        model = _small_model()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=3 * 4, pct_start=0.2)
+        return ae.fit(model, ae.Batches(images, 16), epochs=3, optimizer=opt, scheduler=sched, progress=False)
+
+    ae.seed_everything(0)
+    built = ae.fit(_small_model(), ae.Batches(images, 16), epochs=3, lr=1e-2, schedule="one-cycle", warmup=0.2,
+                   progress=False)
+    assert built.train_loss == by_hand().train_loss
+    ae.seed_everything(0)
+    constant = ae.fit(_small_model(), ae.Batches(images, 16), epochs=3, lr=1e-2, progress=False)
+    assert constant.train_loss != built.train_loss
+
+
+def test_fit_rejects_bad_schedules(images):
+    model = _small_model()
+    batches = ae.Batches(images, 16)
+    with pytest.raises(ValueError, match="schedule must be"):
+        ae.fit(model, batches, epochs=1, schedule="cosine", progress=False)
+    with pytest.raises(ValueError, match="warmup"):
+        ae.fit(model, batches, epochs=1, schedule="one-cycle", warmup=1.5, progress=False)
+    opt = torch.optim.Adam(model.parameters())
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=4)
+    with pytest.raises(ValueError, match="not both"):
+        ae.fit(model, batches, epochs=1, optimizer=opt, scheduler=sched, schedule="one-cycle", progress=False)
+
+
 def test_evaluate_is_a_true_average_over_samples():
     model = ae.LinearAutoencoder(2)
     x = torch.rand(10, 784)
