@@ -37,6 +37,8 @@ def execute_notebook(path: str | os.PathLike, *, timeout: int = 900, kernel_name
 
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)   # timestamps of an older run would outlive it (record_timing=False)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
                             resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()

@@ -40,6 +40,19 @@ def test_execute_runs_a_notebook_in_place_with_counts_from_one(tmp_path, capsys)
     assert "tiny.ipynb" in capsys.readouterr().out
 
 
+def test_execute_drops_timestamps_of_an_earlier_run(tmp_path):
+    path = tmp_path / "tiny.ipynb"
+    _tiny_notebook(path)
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].metadata["execution"] = {"iopub.execute_input": "2020-01-01T00:00:00.000000Z"}
+    nb.cells[0].metadata["slideshow"] = {"slide_type": "slide"}
+    nbformat.write(nb, path)
+    execute_notebook(path)
+    cells = json.loads(path.read_text())["cells"]
+    assert all("execution" not in c["metadata"] for c in cells)
+    assert cells[0]["metadata"]["slideshow"] == {"slide_type": "slide"}   # other metadata stays
+
+
 def test_execute_reports_a_failing_cell(tmp_path):
     path = tmp_path / "broken.ipynb"
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 / 0")])
