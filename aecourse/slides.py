@@ -38,10 +38,11 @@ _URLS = {
     "widget_renderer_url": "assets/html-manager/dist/embed-amd.js",
 }
 
-# nbconvert's reveal template with two changes: no mermaid module (always imported from a CDN, its URL is
-# not configurable in nbconvert 7.17; a diagram stays readable as its source text), and progress bars of
+# nbconvert's reveal template with three changes: no mermaid module (always imported from a CDN, its URL is
+# not configurable in nbconvert 7.17; a diagram stays readable as its source text); progress bars of
 # stored widgets (tqdm) made visible again: reveal.css hides everything matching `.reveal .progress`
-# (on screen and when printed).
+# (on screen and when printed); and text outputs (printed tables, torchsummary) with slightly tighter
+# lines (1.15 instead of 1.2, same font size), so a 26-line table fits on one 700 px slide.
 _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
 {%- block html_head_css -%}
@@ -50,6 +51,7 @@ html .reveal .jupyter-widgets.widget-hprogress .progress {
   display: flex !important; position: relative; flex-grow: 1; align-self: stretch;
   width: auto; height: auto; bottom: auto; left: auto; z-index: auto;
 }
+html .reveal .jp-RenderedText pre { line-height: 1.15; }
 </style>
 {%- endblock html_head_css -%}
 """
