@@ -17,7 +17,6 @@ import shutil
 import subprocess
 import tempfile
 import time
-import warnings
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -484,9 +483,10 @@ def test_deck_in_offline_browser(decks, name, tmp_path):
         assert (r["total"], r["math_rendered"], r["code_inputs"], r["notes"]) == (5, 3, 1, 1)
         assert r["widgets_drawn"] > 0
 
-    if r["too_tall"]:  # not an error: such a slide scrolls, but the audience may miss its bottom
-        warnings.warn(f"{deck.name}: slides taller than the screen ({r['total']} slides, "
-                      f"height {REVEAL_HEIGHT} px): {', '.join(r['too_tall'])}", stacklevel=1)
+    # every slide fits the screen: a taller one scrolls (reveal_scroll), but the audience misses its bottom
+    assert not r["too_tall"], (f"{deck.name}: slides taller than the screen ({r['total']} slides, height "
+                               f"{REVEAL_HEIGHT} px): {', '.join(r['too_tall'])}; split them (a subslide "
+                               f"or fragment), or hide plumbing code with the remove-input tag")
 
     # the first slide is not blank
     stddev, ink = content_pixels(r["first_slide_png"])
@@ -507,6 +507,24 @@ def test_offline_check_catches_a_cdn_deck(decks, tmp_path):
     assert any(u.startswith("https://") for u in r["requests"])
     assert not r["state"]["reveal"]
     assert r["state"]["mathjax"] == "absent"
+
+
+@needs_chromium
+def test_overflow_check_catches_a_tall_slide(decks, tmp_path):
+    """The height check can fail: a slide with a 60-line printed output is reported as too tall."""
+    from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
+
+    title = new_markdown_cell("# A short slide")
+    title.metadata["slideshow"] = {"slide_type": "slide"}
+    long = new_code_cell("print(*range(60), sep='\\n')", execution_count=1,
+                         outputs=[new_output("stream", name="stdout", text="".join(f"{i}\n" for i in range(60)))])
+    long.metadata["slideshow"] = {"slide_type": "slide"}
+    source = tmp_path / "tall.ipynb"
+    nbformat.write(new_notebook(cells=[title, long]), source)
+    deck, = build_decks([source], out_dir=decks[FIXTURE][0].parent)   # beside the other decks: shared assets
+    r = open_deck(deck, tmp_path)
+    assert r["state"]["reveal"] and r["total"] == 2
+    assert [entry.split()[0] for entry in r["too_tall"]] == ["2"], r["too_tall"]
 
 
 @needs_chromium
