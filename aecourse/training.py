@@ -7,6 +7,7 @@ import os
 import random
 import time
 from collections.abc import Callable, Iterable
+from typing import Literal
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -98,8 +99,8 @@ def fit(
     val: Batches | Iterable[Tensor] | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-    schedule: str = "constant",
-    warmup: float = 0.3,
+    schedule: Literal["constant", "one-cycle"] = "constant",
+    warmup: float | None = None,
     noise: float = 0.0,
     seed: int = 0,
     device: torch.device | str | None = None,
@@ -109,7 +110,7 @@ def fit(
 
     optimizer: default Adam(lr). scheduler: stepped after every batch (e.g. OneCycleLR).
     schedule="one-cycle" builds that scheduler: torch's OneCycleLR peaking at `lr` after the first
-    `warmup` share of the steps, then annealing to almost zero (notebooks/03_deep_mlp.ipynb).
+    `warmup` share of the steps (default 0.3), then annealing to almost zero (notebooks/03_deep_mlp.ipynb).
     noise > 0 trains a denoiser: inputs get x + noise * N(0, 1) clamped to [0, 1], targets stay
     clean (notebooks/06_denoising.ipynb). A NaN or infinite loss stops training with an error.
     """
@@ -119,15 +120,18 @@ def fit(
         raise ValueError(f"epochs must be at least 1, got {epochs}.")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}.")
-    loss_fn = _loss_fn(loss)
-    device = torch.device(device) if device is not None else _model_device(model)
-    model.to(device)
     if schedule not in ("constant", "one-cycle"):
         raise ValueError(f'schedule must be "constant" or "one-cycle", got {schedule!r}.')
     if schedule == "one-cycle" and scheduler is not None:
         raise ValueError('pass either scheduler= or schedule="one-cycle", not both.')
+    if warmup is not None and schedule != "one-cycle":
+        raise ValueError('warmup belongs to schedule="one-cycle"; with a constant learning rate it would be ignored.')
+    warmup = 0.3 if warmup is None else warmup
     if not 0 < warmup < 1:
         raise ValueError(f"warmup is the share of the steps spent warming up, in (0, 1); got {warmup}.")
+    loss_fn = _loss_fn(loss)
+    device = torch.device(device) if device is not None else _model_device(model)
+    model.to(device)
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=lr)
     if schedule == "one-cycle":

@@ -129,6 +129,8 @@ def test_fit_rejects_bad_schedules(images):
         ae.fit(model, batches, epochs=1, schedule="cosine", progress=False)
     with pytest.raises(ValueError, match="warmup"):
         ae.fit(model, batches, epochs=1, schedule="one-cycle", warmup=1.5, progress=False)
+    with pytest.raises(ValueError, match="would be ignored"):
+        ae.fit(model, batches, epochs=1, warmup=0.2, progress=False)   # no one-cycle schedule to warm up
     opt = torch.optim.Adam(model.parameters())
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=4)
     with pytest.raises(ValueError, match="not both"):
