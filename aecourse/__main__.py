@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 
 def _data(args: argparse.Namespace) -> int:
@@ -31,9 +32,11 @@ def _execute(args: argparse.Namespace) -> int:
     from .execute import course_notebooks, execute_notebook
 
     for path in course_notebooks(args.notebooks):
+        out = path if args.out is None else Path(args.out) / path.name
         print(f"executing {path.name} ...", flush=True)
-        seconds = execute_notebook(path, timeout=args.timeout)
-        print(f"  done in {seconds:.1f} s, outputs stored in {path}", flush=True)
+        seconds = execute_notebook(path, out=out, seed=args.seed, allow_errors=args.out is not None,
+                                   timeout=args.timeout)
+        print(f"  done in {seconds:.1f} s, outputs stored in {out}", flush=True)
     return 0
 
 
@@ -78,6 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = sub.add_parser("execute", help="execute notebooks in place, in order, each in a fresh kernel")
     p.add_argument("notebooks", nargs="*", help="notebooks to run (default: all of notebooks/)")
     p.add_argument("--timeout", type=int, default=900, help="seconds allowed per cell (default 900)")
+    p.add_argument("--seed", type=int, default=None, help="run with another SEED than the notebook's own")
+    p.add_argument("--out", default=None,
+                   help="write the executed copies into this folder instead of in place (errors are kept there)")
     p.set_defaults(func=_execute)
 
     p = sub.add_parser("bench", help="time one epoch through aecourse's data path and the classic DataLoader")

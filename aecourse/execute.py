@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,8 +31,32 @@ def course_notebooks(names: Sequence[str | os.PathLike] = ()) -> list[Path]:
     return paths
 
 
-def execute_notebook(path: str | os.PathLike, *, timeout: int = 900, kernel_name: str = "python3") -> float:
-    """Run a notebook top to bottom in a fresh kernel and store its outputs in place; returns the seconds taken."""
+SEED_LINE = re.compile(r"^SEED = \d+", re.MULTILINE)
+
+
+def set_seed(nb, seed: int) -> None:
+    """Change the notebook's `SEED = ...` setting (the one line every course notebook has) to `seed`."""
+    cells = [c for c in nb.cells if c.cell_type == "code" and SEED_LINE.search(c.source)]
+    if len(cells) != 1:
+        raise ValueError(f"expected exactly one code cell with a line `SEED = <int>`, found {len(cells)}.")
+    cells[0].source = SEED_LINE.sub(f"SEED = {int(seed)}", cells[0].source, count=1)
+
+
+def execute_notebook(
+    path: str | os.PathLike,
+    *,
+    out: str | os.PathLike | None = None,
+    seed: int | None = None,
+    allow_errors: bool = False,
+    timeout: int = 900,
+    kernel_name: str = "python3",
+) -> float:
+    """Run a notebook top to bottom in a fresh kernel and store its outputs; returns the seconds taken.
+
+    Outputs go back into `path`, or into the notebook file `out` (the kernel still runs in the
+    notebook's folder). `seed` replaces the notebook's `SEED = ...` setting, for measuring how much
+    a result moves from seed to seed; `allow_errors` keeps going after a failing cell.
+    """
     import nbformat
     from nbclient import NotebookClient
 
@@ -39,10 +64,14 @@ def execute_notebook(path: str | os.PathLike, *, timeout: int = 900, kernel_name
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)   # timestamps of an older run would outlive it (record_timing=False)
+    if seed is not None:
+        set_seed(nb, seed)
     client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
-                            resources={"metadata": {"path": str(path.parent)}})
+                            allow_errors=allow_errors, resources={"metadata": {"path": str(path.parent)}})
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start
-    nbformat.write(nb, path)
+    out = path if out is None else Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
     return seconds
