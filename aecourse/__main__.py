@@ -1,4 +1,4 @@
-"""Command line: `python -m aecourse {data,execute,bench,slides}` (see README.md)."""
+"""Command line: `python -m aecourse {data,execute,spread,bench,slides}` (see README.md)."""
 
 from __future__ import annotations
 
@@ -51,6 +51,23 @@ def _bench(args: argparse.Namespace) -> int:
     return 0
 
 
+def _spread(args: argparse.Namespace) -> int:
+    from .execute import course_notebooks
+    from .spread import format_report, measure, run_variants
+
+    notebooks = course_notebooks(args.notebooks)
+    runs_dir = Path(args.runs)
+    if args.report_only:
+        runs = sorted(p for p in runs_dir.iterdir() if p.is_dir())
+    else:
+        print(f"running {len(notebooks)} notebook(s) under {args.variants} x seeds {args.seeds} into {runs_dir}/ ...",
+              flush=True)
+        runs = run_variants(notebooks, runs_dir, args.variants, args.seeds, jobs=args.jobs)
+    rows = [row for nb in notebooks for row in measure(nb, [r for r in runs if (r / nb.name).exists()])]
+    print(format_report(rows, runs))
+    return 0 if all(r.ok for r in rows) else 1
+
+
 def _slides(args: argparse.Namespace) -> int:
     from .slides import build_decks
 
@@ -90,6 +107,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--root", help="data root (default: $AECOURSE_DATA or the project's data/)")
     p.add_argument("--batch-size", type=int, default=128)
     p.set_defaults(func=_bench)
+
+    p = sub.add_parser("spread", help="measure how far the notebooks' numbers move across machines and seeds")
+    p.add_argument("notebooks", nargs="*", help="notebooks to measure (default: all of notebooks/)")
+    p.add_argument("--runs", default="spread-runs", help="folder for the executed copies (default spread-runs/)")
+    p.add_argument("--variants", nargs="+", default=["native", "avx2", "one-thread"],
+                   help="simulated machines: native, avx2, one-thread, avx2-one-thread")
+    p.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2], help="values for the notebooks' SEED")
+    p.add_argument("--jobs", type=int, default=1, help="runs at a time (2 suits one-thread variants on 2 cores)")
+    p.add_argument("--report-only", action="store_true", help="only compare the runs already in --runs")
+    p.set_defaults(func=_spread)
 
     p = sub.add_parser("slides", help="build an offline reveal.js deck per notebook into slides/")
     p.add_argument("notebooks", nargs="*", help="notebooks to convert (default: all of notebooks/)")

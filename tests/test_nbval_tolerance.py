@@ -1,0 +1,87 @@
+"""The tolerance plugin (aecourse/nbval_tolerance.py): numbers within the tag's tolerance, everything else exact."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+
+from aecourse.nbval_tolerance import Tolerance, compare_numbers, numbers, skeleton, tolerance_of
+
+pytest_plugins = ["pytester"]
+
+
+def test_numbers_and_skeleton_read_printed_python_numbers():
+    text = "test MSE 0.0187 (20.1 dB), lr 1e-05, ratio -1.18; conv2d-3 has 25,120 params"
+    assert numbers(text) == [0.0187, 20.1, 1e-05, -1.18, 3, 25, 120]
+    assert skeleton(text) == "test MSE <n> (<n> dB), lr <n>, ratio <n>; conv2d-<n> has <n>,<n> params"
+
+
+def test_tolerance_of_reads_the_tags_and_rejects_bad_ones():
+    assert tolerance_of(["remove-input"]) is None
+    assert tolerance_of(["nbval-rtol=0.05"]) == Tolerance(0.05)
+    assert tolerance_of(["nbval-rtol=0.1", "nbval-atol=1e-3"]) == Tolerance(0.1, 1e-3)
+    with pytest.raises(ValueError, match="not a number"):
+        tolerance_of(["nbval-rtol=5%"])
+    with pytest.raises(ValueError, match=">= 0"):
+        tolerance_of(["nbval-rtol=-0.1"])
+    with pytest.raises(ValueError, match="needs an nbval-rtol"):
+        tolerance_of(["nbval-atol=0.1"])
+
+
+def test_compare_numbers_within_and_outside_the_tolerance():
+    tol = Tolerance(0.05)
+    assert compare_numbers("MSE 0.0187, ratio 1.18", "MSE 0.0178, ratio 1.13", tol) == []
+    problems = compare_numbers("MSE 0.0187, ratio 1.18", "MSE 0.0178, ratio 1.05", tol)
+    assert len(problems) == 1 and "stored 1.18, fresh 1.05" in problems[0] and "11.0% apart" in problems[0]
+    # the words, the layout and the count of numbers must not change
+    assert "text around the numbers differs" in compare_numbers("MSE 0.0187", "MAE 0.0187", tol)[0]
+    assert compare_numbers("shape (10, 784)", "shape (10, 784, 1)", tol)
+    assert compare_numbers("0", "0.0001", Tolerance(0.5)) and not compare_numbers("0", "0.0001", Tolerance(0, 1e-3))
+
+
+def _notebook(path, cells):
+    """A stored notebook: (source, stored stdout, tags) per cell, with execution counts 1..n."""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    for count, (source, stdout, tags) in enumerate(cells, 1):
+        cell = nbformat.v4.new_code_cell(source, execution_count=count, metadata={"tags": tags})
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stdout)]
+        nb.cells.append(cell)
+    nbformat.write(nb, path)
+
+
+def _run(pytester, cells):
+    _notebook(pytester.path / "nb.ipynb", cells)
+    return pytester.runpytest_subprocess("--nbval", "--nbval-current-env", "-p", "aecourse.nbval_tolerance", "nb.ipynb")
+
+
+# The "fresh" runs print fixed numbers; the stored outputs are what another machine printed.
+def test_a_tagged_cell_passes_within_its_tolerance(pytester):
+    result = _run(pytester, [('print("test MSE 0.0178, ratio 1.13")', "test MSE 0.0187, ratio 1.18\n", ["nbval-rtol=0.06"]),
+                             ('print("784 pixels")', "784 pixels\n", [])])
+    result.assert_outcomes(passed=2)
+
+
+def test_a_tagged_cell_fails_outside_its_tolerance_and_says_which_number(pytester):
+    result = _run(pytester, [('print("test MSE 0.0178, ratio 1.13")', "test MSE 0.0187, ratio 1.18\n", ["nbval-rtol=0.04"])])
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*Numbers outside the cell's tolerance*",
+                                 "*number 1 (*test MSE 0.0187*): stored 0.0187, fresh 0.0178: 4.8% apart, this cell allows rtol=0.04*"])
+
+
+def test_a_tagged_cell_still_fails_when_a_word_changes(pytester):
+    result = _run(pytester, [('print("test MAE 0.0187")', "test MSE 0.0187\n", ["nbval-rtol=0.5"])])
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*numbers masked as <n>*"])
+
+
+def test_an_untagged_cell_is_compared_exactly(pytester):
+    result = _run(pytester, [('print("test MSE 0.0187")', "test MSE 0.0187\n", []),
+                             ('print("test MSE 0.0188")', "test MSE 0.0187\n", [])])
+    result.assert_outcomes(passed=1, failed=1)
+
+
+def test_a_malformed_tag_is_a_usage_error(pytester):
+    result = _run(pytester, [('print(1)', "1\n", ["nbval-rtol=five"])])
+    assert result.ret != 0
+    result.stderr.fnmatch_lines(["*nbval-rtol=five*not a number*"])
