@@ -4,7 +4,20 @@ The notebooks in notebooks/ teach the ideas; this package holds the plumbing the
 data, models, training, PCA and plots.
 """
 
-from .data import MNIST_FILES, Batches, Digits, MNISTNotFoundError, add_noise, data_root, load_mnist, verify_mnist
+from .data import (
+    FASHION_MNIST_FILES,
+    MNIST_FILES,
+    Batches,
+    DatasetNotFoundError,
+    Digits,
+    MNISTNotFoundError,
+    add_noise,
+    data_root,
+    load_fashion_mnist,
+    load_mnist,
+    verify_fashion_mnist,
+    verify_mnist,
+)
 from .exercises import check
 from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder
 from .pca import PCA, principal_angles
@@ -31,7 +44,8 @@ from .training import (
 __version__ = "0.1.0"
 
 __all__ = [
-    "MNIST_FILES", "Batches", "Digits", "MNISTNotFoundError", "add_noise", "data_root", "load_mnist", "verify_mnist",
+    "FASHION_MNIST_FILES", "MNIST_FILES", "Batches", "DatasetNotFoundError", "Digits", "MNISTNotFoundError", "add_noise",
+    "data_root", "load_fashion_mnist", "load_mnist", "verify_fashion_mnist", "verify_mnist",
     "check",
     "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder",
     "PCA", "principal_angles",

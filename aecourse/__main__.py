@@ -9,22 +9,27 @@ from pathlib import Path
 
 
 def _data(args: argparse.Namespace) -> int:
-    from .data import MNISTNotFoundError, data_root, load_mnist, verify_mnist
+    from .data import _FASHION_MNIST, _MNIST, DatasetNotFoundError, _load, _verify, data_root
 
     root = data_root(args.root)
-    raw = (root / "MNIST" / "raw").resolve()
-    print(f"MNIST data root: {root.resolve()}")
-    try:
-        train, test = load_mnist(root, download=not args.no_download)
-    except MNISTNotFoundError as err:
-        print(err, file=sys.stderr)
-        return 1
-    status = verify_mnist(root)
-    for name, state in status.items():
-        print(f"  {state:>12}  {raw / name}")
-    ok = all(s == "ok" for s in status.values())
-    print(f"train: {len(train)} images, test: {len(test)} images; "
-          + ("all four MD5 checksums match." if ok else "CHECKSUMS DO NOT MATCH."))
+    print(f"data root: {root.resolve()}")
+    ok = True
+    for source in (_MNIST, _FASHION_MNIST):
+        try:
+            train, test = _load(source, root, download=not args.no_download, subset=None)
+        except DatasetNotFoundError as err:
+            print(err, file=sys.stderr)
+            print(f"{source.title}: NOT AVAILABLE (the error message says what to do).")
+            ok = False
+            continue
+        status = _verify(source, root)
+        raw = source.raw(root).resolve()
+        for name, state in status.items():
+            print(f"  {state:>12}  {raw / name}")
+        matches = all(s == "ok" for s in status.values())
+        print(f"{source.title}: train: {len(train)} images, test: {len(test)} images; "
+              + ("all four MD5 checksums match." if matches else "CHECKSUMS DO NOT MATCH."))
+        ok = ok and matches
     return 0 if ok else 1
 
 
@@ -90,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m aecourse", description="Tools for the autoencoder course.")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("data", help="prepare MNIST under the data root and verify its checksums")
+    p = sub.add_parser("data", help="prepare MNIST and Fashion-MNIST under the data root and verify their checksums")
     p.add_argument("--root", help="data root (default: $AECOURSE_DATA or the project's data/)")
     p.add_argument("--no-download", action="store_true", help="only check what is on disk")
     p.set_defaults(func=_data)

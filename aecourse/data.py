@@ -1,8 +1,9 @@
-"""MNIST as in-memory tensors, seeded batches and input noise."""
+"""MNIST and Fashion-MNIST as in-memory tensors, seeded batches and input noise."""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import hashlib
 import io
 import os
@@ -14,36 +15,54 @@ import torch
 from torch import Tensor
 
 __all__ = [
+    "FASHION_MNIST_FILES",
     "MNIST_FILES",
     "Batches",
+    "DatasetNotFoundError",
     "Digits",
     "MNISTNotFoundError",
     "add_noise",
     "data_root",
+    "load_fashion_mnist",
     "load_mnist",
+    "verify_fashion_mnist",
     "verify_mnist",
 ]
 
-# The four official archives and their MD5 sums (the ones torchvision checks).
-MNIST_FILES: dict[str, str] = {
-    "train-images-idx3-ubyte.gz": "f68b3c2dcbeaaa9fbdd348bbdeb94873",
-    "train-labels-idx1-ubyte.gz": "d53e105ee54ea40749a09fcbcd1e9432",
-    "t10k-images-idx3-ubyte.gz": "9fb629c4189551a2d022fa330f9573f3",
-    "t10k-labels-idx1-ubyte.gz": "ec29112dd5afa0611ce80d1b7f02629c",
-}
+# The four official archives of each data set (the same names in both) and their MD5 sums, as torchvision
+# checks them (torchvision.datasets.MNIST.resources and FashionMNIST.resources; tests/test_data.py compares).
+_ARCHIVES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz", "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
+MNIST_FILES: dict[str, str] = dict(zip(_ARCHIVES, (
+    "f68b3c2dcbeaaa9fbdd348bbdeb94873", "d53e105ee54ea40749a09fcbcd1e9432",
+    "9fb629c4189551a2d022fa330f9573f3", "ec29112dd5afa0611ce80d1b7f02629c",
+)))
+FASHION_MNIST_FILES: dict[str, str] = dict(zip(_ARCHIVES, (
+    "8d4fb7e6c68d591d4c3dfef9ec88bf0d", "25c81989df183df01b3e8a0aad5dffbe",
+    "bef4ecab320f06d8554ea6380940ec79", "bb300cfdad3c16e7a12a480ee83cd310",
+)))
 MNIST_URL = "https://ossci-datasets.s3.amazonaws.com/mnist/"
+FASHION_MNIST_URL = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
+
+_DIGIT_CLASSES = tuple(str(d) for d in range(10))
+_FASHION_CLASSES = ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot")
 
 
-class MNISTNotFoundError(FileNotFoundError):
+class DatasetNotFoundError(FileNotFoundError):
+    """A data set is neither on disk nor downloadable (explained in notebooks/01_intro.ipynb)."""
+
+
+class MNISTNotFoundError(DatasetNotFoundError):
     """MNIST is neither on disk nor downloadable (explained in notebooks/01_intro.ipynb)."""
 
 
 @dataclass(frozen=True)
 class Digits:
-    """One MNIST split held in memory (used from notebooks/01_intro.ipynb on)."""
+    """One split of MNIST or Fashion-MNIST held in memory (used from notebooks/01_intro.ipynb on)."""
 
     images: Tensor  # (N, 1, 28, 28) float32 in [0, 1]
-    labels: Tensor  # (N,) int64 digit classes 0..9
+    labels: Tensor  # (N,) int64 classes 0..9
+    classes: tuple[str, ...] = _DIGIT_CLASSES  # name of each label: classes[labels[i]]
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -51,6 +70,27 @@ class Digits:
     def flat(self) -> Tensor:
         """The images as rows of 784 pixels, (N, 784) (notebooks/02_linear_vs_pca.ipynb)."""
         return self.images.reshape(len(self), -1)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """What the loader needs to know about one data set."""
+
+    title: str  # in messages: "MNIST", "Fashion-MNIST"
+    folder: str  # torchvision's class name, which is also its folder: root/<folder>/raw
+    files: dict[str, str]  # archive -> MD5
+    url: str  # where torchvision downloads from (its first mirror)
+    classes: tuple[str, ...]  # class names by label
+    loader: str  # the public function, named in the error message
+    error: type[DatasetNotFoundError]
+
+    def raw(self, root: Path) -> Path:
+        return root / self.folder / "raw"
+
+
+_MNIST = _Source("MNIST", "MNIST", MNIST_FILES, MNIST_URL, _DIGIT_CLASSES, "load_mnist", MNISTNotFoundError)
+_FASHION_MNIST = _Source("Fashion-MNIST", "FashionMNIST", FASHION_MNIST_FILES, FASHION_MNIST_URL, _FASHION_CLASSES,
+                         "load_fashion_mnist", DatasetNotFoundError)
 
 
 def data_root(root: str | os.PathLike | None = None) -> Path:
@@ -73,11 +113,10 @@ def _md5(path: Path) -> str:
     return digest.hexdigest()
 
 
-def verify_mnist(root: str | os.PathLike | None = None) -> dict[str, str]:
-    """Status of each archive under root/MNIST/raw: "ok", "missing" or "bad checksum" (`python -m aecourse data`)."""
-    raw = data_root(root) / "MNIST" / "raw"
+def _verify(source: _Source, root: Path) -> dict[str, str]:
+    raw = source.raw(root)
     status = {}
-    for name, md5 in MNIST_FILES.items():
+    for name, md5 in source.files.items():
         path = raw / name
         if not path.is_file():
             status[name] = "missing"
@@ -86,42 +125,58 @@ def verify_mnist(root: str | os.PathLike | None = None) -> dict[str, str]:
     return status
 
 
-def _not_found_message(root: Path, reason: str) -> str:
-    raw = (root / "MNIST" / "raw").resolve()
-    files = "\n".join(f"    {name}" for name in MNIST_FILES)
+def verify_mnist(root: str | os.PathLike | None = None) -> dict[str, str]:
+    """Status of each archive under root/MNIST/raw: "ok", "missing" or "bad checksum" (`python -m aecourse data`)."""
+    return _verify(_MNIST, data_root(root))
+
+
+def verify_fashion_mnist(root: str | os.PathLike | None = None) -> dict[str, str]:
+    """Status of each archive under root/FashionMNIST/raw, as verify_mnist (`python -m aecourse data`)."""
+    return _verify(_FASHION_MNIST, data_root(root))
+
+
+def _not_found_message(source: _Source, root: Path, reason: str) -> str:
+    raw = source.raw(root).resolve()
+    files = "\n".join(f"    {name}" for name in source.files)
     return (
-        f"MNIST could not be loaded: {reason}\n"
+        f"{source.title} could not be loaded: {reason}\n"
         f"The course needs these four files in {raw}/ :\n{files}\n"
         f"Get them in one of these ways:\n"
-        f"  - with internet access, run `python -m aecourse data` (downloads from {MNIST_URL});\n"
+        f"  - with internet access, run `python -m aecourse data` (downloads from {source.url});\n"
         f"  - offline, copy the four .gz archives from a machine that has them into that folder\n"
-        f"    (e.g. `mkdir -p {raw} && cp /path/to/MNIST/raw/*.gz {raw}/`);\n"
-        f"  - or point the course at another data root: load_mnist(root=...) or the\n"
+        f"    (e.g. `mkdir -p {raw} && cp /path/to/{source.folder}/raw/*.gz {raw}/`);\n"
+        f"  - or point the course at another data root: {source.loader}(root=...) or the\n"
         f"    environment variable AECOURSE_DATA.\n"
         f"Then check them with `python -m aecourse data`."
     )
 
 
-def _read_split(root: Path, train: bool, download: bool) -> Digits:
+def _load(source: _Source, root: Path, download: bool, subset: int | None) -> tuple[Digits, Digits]:
     from torchvision import datasets  # imported here: torchvision is slow to import
 
-    status = verify_mnist(root)
+    status = _verify(source, root)
     present = all(s == "ok" for s in status.values())
     if not present and not download:
         missing = [n for n, s in status.items() if s != "ok"]
-        raise MNISTNotFoundError(_not_found_message(root, f"{', '.join(missing)}: not found or damaged, and download=False."))
+        raise source.error(_not_found_message(source, root, f"{', '.join(missing)}: not found or damaged, and download=False."))
     # torchvision prints "Using downloaded and verified file: <path>" when the files are there;
     # keep that out of notebooks, but let a real download report its progress.
     quiet = contextlib.redirect_stdout(io.StringIO()) if present else contextlib.nullcontext()
     try:
         with quiet:
-            ds = datasets.MNIST(str(root), train=train, download=True)
+            splits = [getattr(datasets, source.folder)(str(root), train=train, download=True) for train in (True, False)]
     except Exception as err:  # URLError, RuntimeError("Error downloading ..."), OSError, ...
         bad = [n for n, s in status.items() if s == "bad checksum"]
         why = f"{', '.join(bad)} failed its MD5 check and " if bad else "the files are missing and "
-        raise MNISTNotFoundError(_not_found_message(root, why + f"the download failed ({type(err).__name__}: {err}).")) from err
-    images = ds.data.unsqueeze(1).float().div_(255.0)  # (N, 28, 28) uint8 -> (N, 1, 28, 28) float
-    return Digits(images=images, labels=ds.targets.long())
+        raise source.error(_not_found_message(source, root, why + f"the download failed ({type(err).__name__}: {err}).")) from err
+    # (N, 28, 28) uint8 -> (N, 1, 28, 28) float in [0, 1]
+    train, test = (Digits(ds.data.unsqueeze(1).float().div_(255.0), ds.targets.long(), source.classes) for ds in splits)
+    if subset is not None:
+        if not 1 <= subset <= len(train):
+            raise ValueError(f"subset must be between 1 and {len(train)}, got {subset}.")
+        train = dataclasses.replace(train, images=train.images[:subset], labels=train.labels[:subset])
+        test = dataclasses.replace(test, images=test.images[:subset], labels=test.labels[:subset])
+    return train, test
 
 
 def load_mnist(
@@ -133,16 +188,23 @@ def load_mnist(
     """Load MNIST (train 60,000, test 10,000) as float tensors in [0, 1] (notebooks/01_intro.ipynb).
 
     `subset=n` keeps the first n samples of each split (the test split has at most 10,000).
+    Raises MNISTNotFoundError, naming the files and where they go, if they are missing and cannot be downloaded.
     """
-    where = data_root(root)
-    train = _read_split(where, train=True, download=download)
-    test = _read_split(where, train=False, download=download)
-    if subset is not None:
-        if not 1 <= subset <= len(train):
-            raise ValueError(f"subset must be between 1 and {len(train)}, got {subset}.")
-        train = Digits(train.images[:subset], train.labels[:subset])
-        test = Digits(test.images[:subset], test.labels[:subset])
-    return train, test
+    return _load(_MNIST, data_root(root), download, subset)
+
+
+def load_fashion_mnist(
+    root: str | os.PathLike | None = None,
+    *,
+    download: bool = True,
+    subset: int | None = None,
+) -> tuple[Digits, Digits]:
+    """Load Fashion-MNIST (Zalando's clothing, 60,000 + 10,000) exactly as load_mnist (notebooks/01_intro.ipynb).
+
+    The files live in root/FashionMNIST/raw; `.classes` names the ten labels ("T-shirt/top" ... "Ankle boot").
+    Raises DatasetNotFoundError, naming the files and where they go, if they are missing and cannot be downloaded.
+    """
+    return _load(_FASHION_MNIST, data_root(root), download, subset)
 
 
 class Batches:

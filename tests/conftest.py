@@ -11,20 +11,30 @@ matplotlib.use("Agg")  # no windows from the unit tests
 import pytest
 import torch
 
-from aecourse.data import data_root, verify_mnist
+from aecourse.data import data_root, verify_fashion_mnist, verify_mnist
 
 # The unit tests use tiny tensors: one thread is faster than two fighting over the cores
 # (notebooks run in their own kernels and are not affected).
 torch.set_num_threads(1)
 
 
+def _real_data(verify, folder: str):
+    root = data_root()
+    if not all(s == "ok" for s in verify(root).values()):
+        pytest.skip(f"{folder} is not in {root}/{folder}/raw (run `python -m aecourse data` or copy the archives there)")
+    return root
+
+
 @pytest.fixture(scope="session")
 def mnist_root():
     """The real MNIST files (copied into data/ by .ci/run); the tests that need them skip without them."""
-    root = data_root()
-    if not all(s == "ok" for s in verify_mnist(root).values()):
-        pytest.skip(f"MNIST is not in {root}/MNIST/raw (run `python -m aecourse data` or copy the archives there)")
-    return root
+    return _real_data(verify_mnist, "MNIST")
+
+
+@pytest.fixture(scope="session")
+def fashion_mnist_root():
+    """The real Fashion-MNIST files (as mnist_root); the tests that need them skip without them."""
+    return _real_data(verify_fashion_mnist, "FashionMNIST")
 
 
 @pytest.fixture

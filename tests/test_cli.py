@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import nbformat
 import pytest
@@ -9,17 +10,35 @@ from aecourse.bench import run_bench
 from aecourse.execute import NOTEBOOK_DIR, course_notebooks, execute_notebook
 
 
-def test_data_command_reports_verified_mnist(mnist_root, capsys):
+def test_data_command_reports_both_verified_data_sets(mnist_root, fashion_mnist_root, capsys):
+    assert mnist_root == fashion_mnist_root
     assert main(["data", "--root", str(mnist_root)]) == 0
     out = capsys.readouterr().out
     assert str(mnist_root.resolve()) in out
-    assert out.count(" ok ") == 4 and "all four MD5 checksums match" in out
+    assert out.count(" ok ") == 8
+    for folder in ("MNIST", "FashionMNIST"):
+        assert out.count(str(mnist_root.resolve() / folder / "raw") + "/") == 4
+    assert "\nMNIST: train: 60000 images, test: 10000 images; all four MD5 checksums match." in out
+    assert "\nFashion-MNIST: train: 60000 images, test: 10000 images; all four MD5 checksums match." in out
 
 
 def test_data_command_explains_missing_files(tmp_path, capsys):
     assert main(["data", "--root", str(tmp_path), "--no-download"]) == 1
-    err = capsys.readouterr().err
-    assert "train-images-idx3-ubyte.gz" in err and str((tmp_path / "MNIST" / "raw").resolve()) in err
+    captured = capsys.readouterr()
+    assert captured.err.count("train-images-idx3-ubyte.gz") >= 2
+    for folder in ("MNIST", "FashionMNIST"):
+        assert str((tmp_path / folder / "raw").resolve()) in captured.err
+    assert "MNIST: NOT AVAILABLE" in captured.out and "Fashion-MNIST: NOT AVAILABLE" in captured.out
+
+
+def test_data_command_fails_when_only_fashion_mnist_is_missing(mnist_root, tmp_path, capsys):
+    shutil.copytree(mnist_root / "MNIST" / "raw", tmp_path / "MNIST" / "raw", ignore=shutil.ignore_patterns("*ubyte"))
+    assert main(["data", "--root", str(tmp_path), "--no-download"]) == 1
+    captured = capsys.readouterr()
+    assert "\nMNIST: train: 60000 images, test: 10000 images; all four MD5 checksums match." in captured.out
+    assert "Fashion-MNIST: NOT AVAILABLE" in captured.out
+    assert "Fashion-MNIST could not be loaded" in captured.err
+    assert str((tmp_path / "FashionMNIST" / "raw").resolve()) in captured.err
 
 
 def _tiny_notebook(path):
