@@ -6,7 +6,7 @@ data, models, training, PCA and plots.
 
 from .data import MNIST_FILES, Batches, Digits, MNISTNotFoundError, add_noise, data_root, load_mnist, verify_mnist
 from .exercises import check
-from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder
+from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder, TrainingLoss
 from .pca import PCA, principal_angles
 from .plots import (
     plot_history,
@@ -33,7 +33,7 @@ __version__ = "0.1.0"
 __all__ = [
     "MNIST_FILES", "Batches", "Digits", "MNISTNotFoundError", "add_noise", "data_root", "load_mnist", "verify_mnist",
     "check",
-    "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder",
+    "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
     "PCA", "principal_angles",
     "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
     "History", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights", "reconstruct",
