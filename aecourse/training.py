@@ -156,15 +156,15 @@ def fit(
     train: Batches | Iterable[Tensor],
     *,
     epochs: int,
-    lr: float = 1e-3,
+    lr: float | None = None,
     loss: str | LossFn = "mse",
     val: Batches | Iterable[Tensor] | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-    schedule: Literal["constant", "one-cycle"] = "constant",
+    schedule: Literal["constant", "one-cycle"] | None = None,
     warmup: float | None = None,
     noise: float = 0.0,
-    seed: int = 0,
+    noise_seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> History:
@@ -174,11 +174,13 @@ def fit(
     (every aecourse Autoencoder does; regularised ones add terms and name them in TrainingLoss.parts,
     which History.parts records; notebooks/07_regularized.ipynb), else loss_fn(model(inputs), x).
     loss= picks loss_fn, the reconstruction loss: "mse", "bce" or a callable(x_hat, target).
-    optimizer: default Adam(lr). scheduler: stepped after every batch (e.g. OneCycleLR).
-    schedule="one-cycle" builds that scheduler: torch's OneCycleLR peaking at `lr` after the first
-    `warmup` share of the steps (default 0.3), then annealing to almost zero (notebooks/03_deep_mlp.ipynb).
-    noise > 0 trains a denoiser: inputs get x + noise * N(0, 1) clamped to [0, 1], targets stay
-    clean (notebooks/06_denoising.ipynb). A NaN or infinite loss stops training with an error.
+    lr: the learning rate of fit's own Adam (default 1e-3). optimizer= brings its own learning rate,
+    so it excludes lr=. Either scheduler= (built on that optimizer, stepped after every batch) or
+    schedule=: "constant" (the default) or "one-cycle", torch's OneCycleLR peaking at the optimizer's
+    learning rate after the first `warmup` share of the steps (default 0.3), then annealing to almost
+    zero (notebooks/03_deep_mlp.ipynb). noise > 0 trains a denoiser: inputs get add_noise(x, noise),
+    drawn from one generator seeded with noise_seed, targets stay clean (notebooks/06_denoising.ipynb).
+    A NaN or infinite loss, or loss part, stops training with an error.
     """
     from tqdm.auto import tqdm
 
@@ -186,10 +188,16 @@ def fit(
         raise ValueError(f"epochs must be at least 1, got {epochs}.")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}.")
-    if schedule not in ("constant", "one-cycle"):
+    if schedule not in (None, "constant", "one-cycle"):
         raise ValueError(f'schedule must be "constant" or "one-cycle", got {schedule!r}.')
-    if schedule == "one-cycle" and scheduler is not None:
-        raise ValueError('pass either scheduler= or schedule="one-cycle", not both.')
+    if lr is not None and optimizer is not None:
+        raise ValueError("lr sets the learning rate of fit's own Adam; your optimizer= has its own, "
+                         "so pass lr= or optimizer=, not both.")
+    if scheduler is not None and schedule is not None:
+        raise ValueError(f"pass either scheduler= or schedule={schedule!r}, not both.")
+    if scheduler is not None and (optimizer is None or getattr(scheduler, "optimizer", None) is not optimizer):
+        raise ValueError("scheduler= must drive the optimizer fit steps: build it on your optimizer and pass "
+                         "that as optimizer= too.")
     if warmup is not None and schedule != "one-cycle":
         raise ValueError('warmup belongs to schedule="one-cycle"; with a constant learning rate it would be ignored.')
     warmup = 0.3 if warmup is None else warmup
@@ -199,11 +207,12 @@ def fit(
     device = torch.device(device) if device is not None else _model_device(model)
     model.to(device)
     if optimizer is None:
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)
     if schedule == "one-cycle":
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(train),
+        peak = [group["lr"] for group in optimizer.param_groups]  # lr for fit's own Adam
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak, total_steps=epochs * len(train),
                                                         pct_start=warmup)
-    g = torch.Generator(device=device).manual_seed(seed) if noise > 0 else None
+    g = torch.Generator(device=device).manual_seed(noise_seed) if noise > 0 else None
     history = History()
     bar = tqdm(total=epochs * len(train), disable=not progress, desc="training", unit="batch")
     try:

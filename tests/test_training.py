@@ -93,7 +93,7 @@ def test_fit_draws_its_noise_from_add_noise_with_one_generator(images, monkeypat
     monkeypatch.setattr(aecourse.training, "add_noise", spy)
     model = _small_model()
     model.register_forward_pre_hook(lambda module, args: inputs.append(args[0].clone()))
-    ae.fit(model, ae.Batches(images, 32, shuffle=False), epochs=2, noise=0.3, seed=5, progress=False)
+    ae.fit(model, ae.Batches(images, 32, shuffle=False), epochs=2, noise=0.3, noise_seed=5, progress=False)
     assert len(calls) == 4 and all(f == 0.3 and s is None for f, s, _ in calls)
     assert len({id(g) for _, _, g in calls}) == 1  # one generator for the whole run
     g = torch.Generator().manual_seed(5)
@@ -251,6 +251,58 @@ def test_the_parts_must_keep_their_names(images):
 
     with pytest.raises(ValueError, match="same parts for every batch"):
         ae.fit(Fickle(4, hidden=[8]), ae.Batches(images, 16), epochs=1, progress=False)
+
+
+def test_lr_and_an_optimizer_of_ones_own_exclude_each_other(images):
+    model = _small_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="lr= or optimizer=, not both"):
+        ae.fit(model, ae.Batches(images, 16), epochs=1, lr=1e-2, optimizer=opt, progress=False)
+    ae.fit(model, ae.Batches(images, 16), epochs=1, optimizer=opt, progress=False)
+    assert opt.param_groups[0]["lr"] == 0.1  # its own lr, untouched
+
+
+def test_one_cycle_with_ones_own_optimizer_peaks_at_its_lr(images):
+    def run(**settings):
+        ae.seed_everything(0)
+        model = _small_model()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        rates = []
+        model.register_forward_pre_hook(lambda module, args: rates.append(opt.param_groups[0]["lr"]))
+        if settings.pop("by_hand", False):
+            settings["scheduler"] = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=2 * 4)
+        ae.fit(model, ae.Batches(images, 16), epochs=2, optimizer=opt, progress=False, **settings)
+        return rates
+
+    built = run(schedule="one-cycle")
+    assert built == run(by_hand=True)
+    assert max(built) == pytest.approx(1e-2, rel=0.05)
+
+
+def test_scheduler_and_schedule_are_one_or_the_other(images):
+    model = _small_model()
+    batches = ae.Batches(images, 16)
+    opt = torch.optim.Adam(model.parameters())
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=4)
+    for schedule in ("constant", "one-cycle"):
+        with pytest.raises(ValueError, match="not both"):
+            ae.fit(model, batches, epochs=1, optimizer=opt, scheduler=sched, schedule=schedule, progress=False)
+    with pytest.raises(ValueError, match="must drive the optimizer fit steps"):
+        ae.fit(model, batches, epochs=1, scheduler=sched, progress=False)  # fit's own Adam would ignore it
+    other = torch.optim.Adam(model.parameters())
+    with pytest.raises(ValueError, match="must drive the optimizer fit steps"):
+        ae.fit(model, batches, epochs=1, optimizer=other, scheduler=sched, progress=False)
+
+
+def test_noise_seed_seeds_the_noise_and_seed_is_gone(images):
+    def run(noise_seed):
+        ae.seed_everything(0)
+        return ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, noise=0.3, noise_seed=noise_seed,
+                      progress=False).train_loss
+
+    assert run(1) == run(1) and run(1) != run(2)
+    with pytest.raises(TypeError, match="seed"):
+        ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, noise=0.3, seed=1, progress=False)
 
 
 def test_evaluate_is_a_true_average_over_samples():
