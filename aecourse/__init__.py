@@ -1,14 +1,16 @@
 """aecourse: the helper package of a hands-on course on autoencoders (see README.md).
 
 The notebooks in notebooks/ teach the ideas; this package holds the plumbing they share:
-data, models, training, PCA and plots.
+data, models, training, PCA, plots and a live explorer of 2-D codes.
 """
 
 from .data import MNIST_FILES, Batches, Digits, MNISTNotFoundError, add_noise, data_root, load_mnist, verify_mnist
 from .exercises import check
+from .explore import LatentExplorer, explore_latent
 from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder, TrainingLoss
 from .pca import PCA, principal_angles
 from .plots import (
+    plot_decoded,
     plot_history,
     plot_image_rows,
     plot_images,
@@ -33,9 +35,10 @@ __version__ = "0.1.0"
 __all__ = [
     "MNIST_FILES", "Batches", "Digits", "MNISTNotFoundError", "add_noise", "data_root", "load_mnist", "verify_mnist",
     "check",
+    "LatentExplorer", "explore_latent",
     "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
     "PCA", "principal_angles",
-    "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
+    "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
     "History", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights", "reconstruct",
     "save_checkpoint", "seed_everything",
 ]
