@@ -1,7 +1,7 @@
 """aecourse: the helper package of a hands-on course on autoencoders (see README.md).
 
 The notebooks in notebooks/ teach the ideas; this package holds the plumbing they share:
-data, models, training, PCA and plots.
+data, models, training, PCA, plots and a live explorer of 2-D codes.
 """
 
 from .data import (
@@ -19,9 +19,11 @@ from .data import (
     verify_mnist,
 )
 from .exercises import check
-from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder
+from .explore import LatentExplorer, explore_latent
+from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder, TrainingLoss
 from .pca import PCA, principal_angles
 from .plots import (
+    plot_decoded,
     plot_history,
     plot_image_rows,
     plot_images,
@@ -47,9 +49,10 @@ __all__ = [
     "FASHION_MNIST_FILES", "MNIST_FILES", "Batches", "DatasetNotFoundError", "Digits", "MNISTNotFoundError", "add_noise",
     "data_root", "load_fashion_mnist", "load_mnist", "verify_fashion_mnist", "verify_mnist",
     "check",
-    "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder",
+    "LatentExplorer", "explore_latent",
+    "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
     "PCA", "principal_angles",
-    "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
+    "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
     "History", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights", "reconstruct",
     "save_checkpoint", "seed_everything",
 ]

@@ -238,11 +238,20 @@ class Batches:
                 yield self.x[start : start + self.batch_size]
 
 
-def add_noise(x: Tensor, factor: float, seed: int | None = 0) -> Tensor:
-    """x + factor * N(0, 1), clamped to [0, 1] (notebooks/06_denoising.ipynb); seed=None draws fresh noise."""
+def add_noise(
+    x: Tensor, factor: float, seed: int | None = 0, *, generator: torch.Generator | None = None
+) -> Tensor:
+    """x + factor * N(0, 1), clamped to [0, 1] (notebooks/06_denoising.ipynb); seed=None draws fresh noise.
+
+    generator= draws the noise from that generator instead, continuing its stream (fit() keeps one for
+    a whole run); pass it with seed=None.
+    """
     if factor < 0:
         raise ValueError(f"noise factor must be >= 0, got {factor}.")
-    g = None
+    if generator is not None and seed is not None:
+        raise ValueError("add_noise draws from generator= or from a new generator seeded with seed=, not both; "
+                         "pass seed=None with generator=.")
+    g = generator
     if seed is not None:
         g = torch.Generator(device=x.device).manual_seed(seed)
     noise = torch.randn(x.shape, generator=g, device=x.device, dtype=x.dtype)

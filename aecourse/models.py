@@ -2,16 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder"]
+__all__ = ["Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss"]
 
 IMAGE_SHAPE = (1, 28, 28)
 PIXELS = 28 * 28
+
+LossFn = Callable[[Tensor, Tensor], Tensor]  # loss_fn(x_hat, target) -> scalar, e.g. F.mse_loss
+
+
+@dataclass
+class TrainingLoss:
+    """A model's training objective: the total fit() minimises and its named parts (notebooks/07_regularized.ipynb)."""
+
+    total: Tensor                                           # scalar that fit() backpropagates
+    parts: dict[str, Tensor] = field(default_factory=dict)  # named terms, e.g. {"reconstruction": ..., "kl": ...}
 
 
 def _check_latent_dim(latent_dim: int) -> int:
@@ -25,6 +37,8 @@ class Autoencoder(nn.Module):
 
     Inputs are MNIST batches of shape (B, 1, 28, 28) or (B, 784); `forward` returns the
     input's shape, `encode` returns codes (B, latent_dim), `decode` returns images (B, 1, 28, 28).
+    `training_loss` is the objective fit() trains with; a sparse, contractive or variational
+    model overrides it to add its penalty and names the parts in TrainingLoss.parts.
     `config` holds the constructor's arguments, so a checkpoint can rebuild the model.
     """
 
@@ -57,6 +71,10 @@ class Autoencoder(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """Reconstruct x: g(h(x)), in x's own shape."""
         return self.decode(self.encode(x)).reshape(x.shape)
+
+    def training_loss(self, x: Tensor, target: Tensor, loss_fn: LossFn = F.mse_loss) -> TrainingLoss:
+        """What fit() minimises: loss_fn(self(x), target); override to add terms (notebooks/07_regularized.ipynb, 08_vae.ipynb)."""
+        return TrainingLoss(loss_fn(self(x), target))
 
 
 class LinearAutoencoder(Autoencoder):

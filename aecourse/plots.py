@@ -11,9 +11,10 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
-from .training import History, reconstruct
+from .training import History, _model_device, reconstruct
 
 __all__ = [
+    "plot_decoded",
     "plot_history",
     "plot_image_rows",
     "plot_images",
@@ -38,6 +39,23 @@ def _as_images(x: Tensor) -> Tensor:
     if x.ndim != 4 or x.shape[1] != 1:
         raise ValueError(f"expected images (N, 1, H, W), (N, H, W) or (N, 784), got {tuple(x.shape)}.")
     return x
+
+
+def _decode(model: nn.Module, codes: Tensor) -> Tensor:
+    """model.decode(codes) in evaluation mode without gradients, as images (N, 1, 28, 28) on the CPU."""
+    model.eval()
+    with torch.no_grad():
+        return _as_images(model.decode(codes.to(_model_device(model))))
+
+
+def _code_span(codes: Tensor, quantile: float, who: str) -> tuple[tuple[float, float], tuple[float, float]]:
+    """The `quantile` to 1 - `quantile` range of each coordinate of 2-D codes: ((z1 low, high), (z2 low, high))."""
+    codes = codes.detach().cpu().float()
+    if codes.ndim != 2 or codes.shape[1] != 2:
+        raise ValueError(f"{who} needs 2-D codes (N, 2), got {tuple(codes.shape)}.")
+    lo = torch.quantile(codes, quantile, dim=0).tolist()
+    hi = torch.quantile(codes, 1 - quantile, dim=0).tolist()
+    return (lo[0], hi[0]), (lo[1], hi[1])
 
 
 def _grid(images: Tensor, nrow: int, pad: int = 2) -> Tensor:
@@ -142,23 +160,31 @@ def plot_manifold(
     The lattice spans the `quantile` to 1 - `quantile` range of each coordinate, so outliers do
     not stretch it; rows go from high z_2 (top) to low z_2 (bottom), like the scatter plot.
     """
-    codes = codes.detach().cpu().float()
-    if codes.ndim != 2 or codes.shape[1] != 2:
-        raise ValueError(f"plot_manifold needs 2-D codes (N, 2), got {tuple(codes.shape)}.")
-    lo = torch.quantile(codes, quantile, dim=0)
-    hi = torch.quantile(codes, 1 - quantile, dim=0)
-    z1 = torch.linspace(lo[0].item(), hi[0].item(), n)
-    z2 = torch.linspace(hi[1].item(), lo[1].item(), n)
+    (lo1, hi1), (lo2, hi2) = _code_span(codes, quantile, "plot_manifold")
+    z1 = torch.linspace(lo1, hi1, n)
+    z2 = torch.linspace(hi2, lo2, n)
     lattice = torch.stack(torch.meshgrid(z2, z1, indexing="ij")[::-1], dim=-1).reshape(-1, 2)  # row-major, (n*n, 2)
-    device = next(model.parameters()).device
-    model.eval()
-    with torch.no_grad():
-        images = model.decode(lattice.to(device)).cpu()
     ax = _axes(ax, (7, 7))
-    plot_images(images, nrow=n, ax=ax, title=title)
+    plot_images(_decode(model, lattice), nrow=n, ax=ax, title=title)
     ticks = [14 + 30 * i for i in range(0, n, max(1, n // 5))]
     ax.set_xticks(ticks, [f"{z1[i // 30].item():.1f}" for i in ticks])
     ax.set_yticks(ticks, [f"{z2[i // 30].item():.1f}" for i in ticks])
     ax.set_xlabel("$z_1$")
     ax.set_ylabel("$z_2$")
+    return ax
+
+
+def plot_decoded(
+    model: nn.Module, codes: Tensor, *, ax: plt.Axes | None = None, title: str | None = None,
+) -> plt.Axes:
+    """The digits the decoder draws from the given codes (N, k), in a row, each under its code (notebooks/04_bottleneck_2d.ipynb)."""
+    if not isinstance(codes, Tensor) or codes.ndim != 2:
+        raise ValueError(f"plot_decoded needs codes of shape (N, k), got {getattr(codes, 'shape', type(codes))}.")
+    images = _decode(model, codes)
+    n = images.shape[0]
+    ax = _axes(ax, (n * 1.2, 1.6))
+    plot_images(images, nrow=n, ax=ax, title=title)
+    if codes.shape[1] <= 3:  # longer codes do not fit under a digit
+        ax.set_xticks([14 + 30 * i for i in range(n)], ["(" + ", ".join(f"{v:.1f}" for v in z) + ")" for z in codes.detach().tolist()])
+        ax.tick_params(axis="x", length=0)
     return ax

@@ -6,7 +6,7 @@ import math
 import os
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Literal
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +17,8 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from . import models
-from .data import Batches
+from .data import Batches, add_noise
+from .models import LossFn, TrainingLoss
 
 __all__ = [
     "History",
@@ -31,7 +32,6 @@ __all__ = [
     "seed_everything",
 ]
 
-LossFn = Callable[[Tensor, Tensor], Tensor]
 LOSSES: dict[str, LossFn] = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 
 
@@ -60,6 +60,8 @@ class History:
     train_loss: list[float] = field(default_factory=list)  # mean loss over the epoch's samples
     val_loss: list[float] = field(default_factory=list)    # mean loss on `val` after the epoch (if given)
     seconds: list[float] = field(default_factory=list)     # wall-clock seconds per epoch
+    parts: dict[str, list[float]] = field(default_factory=dict)      # each named part of the loss, like train_loss
+    val_parts: dict[str, list[float]] = field(default_factory=dict)  # each named part on `val`, like val_loss
 
     @property
     def epochs(self) -> int:
@@ -79,14 +81,74 @@ def _model_device(model: nn.Module) -> torch.device:
     return p.device if p is not None else torch.device("cpu")
 
 
-def _mean_loss(model: nn.Module, batches: Iterable[Tensor], loss_fn: LossFn, device: torch.device) -> float:
-    total, count = 0.0, 0
+def _objective(model: nn.Module, inputs: Tensor, target: Tensor, loss_fn: LossFn) -> TrainingLoss:
+    """model.training_loss(inputs, target, loss_fn) if the model has one, else loss_fn(model(inputs), target)."""
+    own = getattr(model, "training_loss", None)
+    if own is None:
+        return TrainingLoss(loss_fn(model(inputs), target))
+    out = own(inputs, target, loss_fn)
+    if isinstance(out, Tensor):
+        return TrainingLoss(out)
+    if not isinstance(out, TrainingLoss):
+        raise TypeError(f"{type(model).__name__}.training_loss must return a TrainingLoss or a scalar tensor, "
+                        f"got {type(out).__name__}.")
+    return out
+
+
+@dataclass
+class _Sums:
+    """Per-sample sums of the loss and its named parts over one pass through the batches."""
+
+    total: float = 0.0
+    parts: dict[str, float] = field(default_factory=dict)
+    count: int = 0
+
+    def add(self, loss: float, parts: dict[str, float], n: int) -> None:
+        """Add one batch of n samples whose mean loss (and parts) were measured."""
+        if self.count:
+            _same_parts(self.parts, parts)
+        self.total += loss * n
+        for name, value in parts.items():
+            self.parts[name] = self.parts.get(name, 0.0) + value * n
+        self.count += n
+
+    def record(self, losses: list[float], parts: dict[str, list[float]]) -> None:
+        """Append the pass's means to a History's loss list and part lists."""
+        if losses:
+            _same_parts(parts, self.parts)
+        losses.append(self.total / self.count)
+        for name, value in self.parts.items():
+            parts.setdefault(name, []).append(value / self.count)
+
+
+def _same_parts(before: dict, now: dict) -> None:
+    if before.keys() != now.keys():
+        raise ValueError(f"training_loss returned the parts {sorted(now)} after {sorted(before)}; "
+                         f"it must name the same parts for every batch.")
+
+
+def _values(objective: TrainingLoss) -> tuple[float, dict[str, float]]:
+    return objective.total.item(), {name: torch.as_tensor(part).item() for name, part in objective.parts.items()}
+
+
+def _mean_loss(model: nn.Module, batches: Iterable[Tensor], loss_fn: LossFn, device: torch.device) -> _Sums:
+    sums = _Sums()
     with torch.no_grad():
         for x in batches:
             x = x.to(device)
-            total += loss_fn(model(x), x).item() * x.shape[0]
-            count += x.shape[0]
-    return total / count
+            sums.add(*_values(_objective(model, x, x, loss_fn)), x.shape[0])
+    return sums
+
+
+def _check_finite(loss: float, parts: dict[str, float], epoch: int, step: int, optimizer: torch.optim.Optimizer) -> None:
+    """Stop with a clear error when the loss or one of its named parts is NaN or infinite."""
+    for what, value in {"loss": loss, **{f"loss part {name!r}": v for name, v in parts.items()}}.items():
+        if not math.isfinite(value):
+            lr_now = optimizer.param_groups[0]["lr"]
+            raise FloatingPointError(
+                f"The {what} became {value} at epoch {epoch}, batch {step}: training diverged. "
+                f"Try a lower learning rate (it was {lr_now:g}), e.g. {lr_now / 10:g}."
+            )
 
 
 def fit(
@@ -94,25 +156,31 @@ def fit(
     train: Batches | Iterable[Tensor],
     *,
     epochs: int,
-    lr: float = 1e-3,
+    lr: float | None = None,
     loss: str | LossFn = "mse",
     val: Batches | Iterable[Tensor] | None = None,
     optimizer: torch.optim.Optimizer | None = None,
     scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-    schedule: Literal["constant", "one-cycle"] = "constant",
+    schedule: Literal["constant", "one-cycle"] | None = None,
     warmup: float | None = None,
     noise: float = 0.0,
-    seed: int = 0,
+    noise_seed: int = 0,
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> History:
     """Train `model` to reconstruct its input; returns the per-epoch History (notebooks/01_intro.ipynb).
 
-    optimizer: default Adam(lr). scheduler: stepped after every batch (e.g. OneCycleLR).
-    schedule="one-cycle" builds that scheduler: torch's OneCycleLR peaking at `lr` after the first
-    `warmup` share of the steps (default 0.3), then annealing to almost zero (notebooks/03_deep_mlp.ipynb).
-    noise > 0 trains a denoiser: inputs get x + noise * N(0, 1) clamped to [0, 1], targets stay
-    clean (notebooks/06_denoising.ipynb). A NaN or infinite loss stops training with an error.
+    Each batch's loss is model.training_loss(inputs, x, loss_fn) when the model has that method
+    (every aecourse Autoencoder does; regularised ones add terms and name them in TrainingLoss.parts,
+    which History.parts records; notebooks/07_regularized.ipynb), else loss_fn(model(inputs), x).
+    loss= picks loss_fn, the reconstruction loss: "mse", "bce" or a callable(x_hat, target).
+    lr: the learning rate of fit's own Adam (default 1e-3). optimizer= brings its own learning rate,
+    so it excludes lr=. Either scheduler= (built on that optimizer, stepped after every batch) or
+    schedule=: "constant" (the default) or "one-cycle", torch's OneCycleLR peaking at the optimizer's
+    learning rate after the first `warmup` share of the steps (default 0.3), then annealing to almost
+    zero (notebooks/03_deep_mlp.ipynb). noise > 0 trains a denoiser: inputs get add_noise(x, noise),
+    drawn from one generator seeded with noise_seed, targets stay clean (notebooks/06_denoising.ipynb).
+    A NaN or infinite loss, or loss part, stops training with an error.
     """
     from tqdm.auto import tqdm
 
@@ -120,10 +188,16 @@ def fit(
         raise ValueError(f"epochs must be at least 1, got {epochs}.")
     if noise < 0:
         raise ValueError(f"noise must be >= 0, got {noise}.")
-    if schedule not in ("constant", "one-cycle"):
+    if schedule not in (None, "constant", "one-cycle"):
         raise ValueError(f'schedule must be "constant" or "one-cycle", got {schedule!r}.')
-    if schedule == "one-cycle" and scheduler is not None:
-        raise ValueError('pass either scheduler= or schedule="one-cycle", not both.')
+    if lr is not None and optimizer is not None:
+        raise ValueError("lr sets the learning rate of fit's own Adam; your optimizer= has its own, "
+                         "so pass lr= or optimizer=, not both.")
+    if scheduler is not None and schedule is not None:
+        raise ValueError(f"pass either scheduler= or schedule={schedule!r}, not both.")
+    if scheduler is not None and (optimizer is None or getattr(scheduler, "optimizer", None) is not optimizer):
+        raise ValueError("scheduler= must drive the optimizer fit steps: build it on your optimizer and pass "
+                         "that as optimizer= too.")
     if warmup is not None and schedule != "one-cycle":
         raise ValueError('warmup belongs to schedule="one-cycle"; with a constant learning rate it would be ignored.')
     warmup = 0.3 if warmup is None else warmup
@@ -133,44 +207,38 @@ def fit(
     device = torch.device(device) if device is not None else _model_device(model)
     model.to(device)
     if optimizer is None:
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)
     if schedule == "one-cycle":
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=lr, total_steps=epochs * len(train),
+        peak = [group["lr"] for group in optimizer.param_groups]  # lr for fit's own Adam
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak, total_steps=epochs * len(train),
                                                         pct_start=warmup)
-    g = torch.Generator(device=device).manual_seed(seed) if noise > 0 else None
+    g = torch.Generator(device=device).manual_seed(noise_seed) if noise > 0 else None
     history = History()
     bar = tqdm(total=epochs * len(train), disable=not progress, desc="training", unit="batch")
     try:
         for epoch in range(1, epochs + 1):
-            start, total, count = time.perf_counter(), 0.0, 0
+            start, sums = time.perf_counter(), _Sums()
             model.train()
             for step, x in enumerate(train, 1):
                 x = x.to(device, non_blocking=True)
-                inputs = x
-                if g is not None:
-                    inputs = (x + noise * torch.randn(x.shape, generator=g, device=device, dtype=x.dtype)).clamp(0, 1)
-                batch_loss = loss_fn(model(inputs), x)
-                value = batch_loss.item()
-                if not math.isfinite(value):
-                    lr_now = optimizer.param_groups[0]["lr"]
-                    raise FloatingPointError(
-                        f"The loss became {value} at epoch {epoch}, batch {step}: training diverged. "
-                        f"Try a lower learning rate (it was {lr_now:g}), e.g. {lr_now / 10:g}."
-                    )
+                inputs = add_noise(x, noise, seed=None, generator=g) if g is not None else x
+                objective = _objective(model, inputs, x, loss_fn)  # the target is always the clean batch x
+                value, parts = _values(objective)
+                _check_finite(value, parts, epoch, step, optimizer)
                 optimizer.zero_grad(set_to_none=True)
-                batch_loss.backward()
+                objective.total.backward()
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
-                total += value * x.shape[0]
-                count += x.shape[0]
+                sums.add(value, parts, x.shape[0])
                 bar.update()
             model.eval()
-            history.train_loss.append(total / count)
+            sums.record(history.train_loss, history.parts)
             if val is not None:
-                history.val_loss.append(_mean_loss(model, val, loss_fn, device))
+                _mean_loss(model, val, loss_fn, device).record(history.val_loss, history.val_parts)
             history.seconds.append(time.perf_counter() - start)
             shown = {"loss": f"{history.train_loss[-1]:.4f}"}
+            shown.update({name: f"{values[-1]:.4f}" for name, values in history.parts.items()})
             if history.val_loss:
                 shown["val"] = f"{history.val_loss[-1]:.4f}"
             bar.set_postfix(shown)

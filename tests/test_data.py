@@ -222,6 +222,19 @@ def test_add_noise_is_seeded_clamped_and_keeps_the_input(images):
     assert abs((ae.add_noise(mid, 0.1, seed=0) - mid).std().item() - 0.1) < 0.002
 
 
+def test_add_noise_continues_a_given_generator(images):
+    g = torch.Generator().manual_seed(5)
+    first = ae.add_noise(images, 0.5, seed=None, generator=g)
+    assert torch.equal(first, ae.add_noise(images, 0.5, seed=5))  # seed=5 is a fresh generator seeded with 5
+    second = ae.add_noise(images, 0.5, seed=None, generator=g)
+    assert not torch.equal(first, second)                         # the stream went on
+    g.manual_seed(5)
+    ae.add_noise(images, 0.5, seed=None, generator=g)
+    assert torch.equal(second, ae.add_noise(images, 0.5, seed=None, generator=g))
+    with pytest.raises(ValueError, match="not both"):
+        ae.add_noise(images, 0.5, seed=1, generator=g)
+
+
 def test_add_noise_rejects_a_negative_factor(images):
     with pytest.raises(ValueError, match="noise factor"):
         ae.add_noise(images, -0.1)

@@ -98,3 +98,14 @@ def test_config_rebuilds_the_same_architecture():
         model = make()
         twin = type(model)(**model.config)
         assert [p.shape for p in model.parameters()] == [p.shape for p in twin.parameters()]
+
+
+@pytest.mark.parametrize("name", MODELS)
+def test_the_default_training_loss_is_the_reconstruction_loss(name):
+    model = MODELS[name]().eval()
+    x, target = torch.rand(3, 1, 28, 28), torch.rand(3, 1, 28, 28)
+    out = model.training_loss(x, target)
+    assert isinstance(out, ae.TrainingLoss) and out.parts == {}
+    assert torch.equal(out.total, torch.nn.functional.mse_loss(model(x), target))
+    l1 = model.training_loss(x, target, lambda x_hat, t: (x_hat - t).abs().mean())
+    assert torch.equal(l1.total, (model(x) - target).abs().mean())

@@ -80,3 +80,20 @@ def test_plot_manifold_decodes_an_n_by_n_lattice():
     assert ax.images[0].get_array().shape == (5 * 28 + 8, 5 * 28 + 8)
     with pytest.raises(ValueError, match="2-D codes"):
         ae.plot_manifold(model, torch.randn(5, 3))
+
+
+def test_plot_decoded_draws_the_digits_of_given_codes():
+    torch.manual_seed(0)
+    model = ae.MLPAutoencoder(2, hidden=[16]).eval()
+    codes = torch.tensor([[-1.0, 0.0], [0.0, 0.0], [2.0, 0.5]])
+    fig, ax = plt.subplots()
+    assert ae.plot_decoded(model, codes, ax=ax) is ax
+    drawn = torch.from_numpy(ax.images[0].get_array().filled(float("nan")))
+    with torch.no_grad():
+        decoded = model.decode(codes)
+    for i in range(3):
+        assert torch.equal(drawn[:, 30 * i : 30 * i + 28], decoded[i, 0])
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["(-1.0, 0.0)", "(0.0, 0.0)", "(2.0, 0.5)"]
+    with pytest.raises(ValueError, match="codes of shape"):
+        ae.plot_decoded(model, torch.zeros(2))
+    plt.close(fig)

@@ -81,6 +81,26 @@ def test_fit_with_noise_feeds_noisy_inputs_and_clean_targets(images):
     assert seen["input"].min().item() >= 0.0 and seen["input"].max().item() <= 1.0
 
 
+def test_fit_draws_its_noise_from_add_noise_with_one_generator(images, monkeypatch):
+    import aecourse.training
+
+    calls, inputs = [], []
+
+    def spy(x, factor, seed=0, *, generator=None):
+        calls.append((factor, seed, generator))
+        return ae.add_noise(x, factor, seed, generator=generator)
+
+    monkeypatch.setattr(aecourse.training, "add_noise", spy)
+    model = _small_model()
+    model.register_forward_pre_hook(lambda module, args: inputs.append(args[0].clone()))
+    ae.fit(model, ae.Batches(images, 32, shuffle=False), epochs=2, noise=0.3, noise_seed=5, progress=False)
+    assert len(calls) == 4 and all(f == 0.3 and s is None for f, s, _ in calls)
+    assert len({id(g) for _, _, g in calls}) == 1  # one generator for the whole run
+    g = torch.Generator().manual_seed(5)
+    expected = [ae.add_noise(images[i : i + 32], 0.3, seed=None, generator=g) for i in (0, 32, 0, 32)]
+    assert all(torch.equal(a, b) for a, b in zip(inputs, expected))
+
+
 def test_a_nan_loss_stops_training_and_suggests_a_lower_learning_rate(images):
     def nan_loss(x_hat, x):
         return (x_hat - x).pow(2).mean() * float("nan")
@@ -135,6 +155,154 @@ def test_fit_rejects_bad_schedules(images):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=4)
     with pytest.raises(ValueError, match="not both"):
         ae.fit(model, batches, epochs=1, optimizer=opt, scheduler=sched, schedule="one-cycle", progress=False)
+
+
+class _SparseAutoencoder(ae.MLPAutoencoder):
+    """An L1 penalty on the code, the shape of a regularised model: its own training_loss with named parts."""
+
+    def training_loss(self, x, target, loss_fn=torch.nn.functional.mse_loss):
+        z = self.encode(x)
+        reconstruction = loss_fn(self.decode(z).reshape(target.shape), target)
+        l1 = z.abs().mean()
+        return ae.TrainingLoss(reconstruction + 0.1 * l1, {"reconstruction": reconstruction, "l1": l1})
+
+
+def test_fit_trains_the_models_own_objective_and_records_its_parts(images):
+    ae.seed_everything(0)
+    model = _SparseAutoencoder(4, hidden=[32])
+    val = ae.Batches(images, 24, shuffle=False)  # 24 + 24 + 16: a mean of batch means would be off
+    history = ae.fit(model, ae.Batches(images, 24), epochs=3, lr=3e-3, val=val, progress=False)
+    assert set(history.parts) == set(history.val_parts) == {"reconstruction", "l1"}
+    assert all(len(v) == 3 for v in [*history.parts.values(), *history.val_parts.values()])
+    for e in range(3):  # the parts are averaged per sample exactly like the total
+        assert history.train_loss[e] == pytest.approx(history.parts["reconstruction"][e] + 0.1 * history.parts["l1"][e])
+        assert history.val_loss[e] == pytest.approx(history.val_parts["reconstruction"][e] + 0.1 * history.val_parts["l1"][e])
+    with torch.no_grad():
+        whole = model.training_loss(images, images)
+    assert history.val_parts["l1"][-1] == pytest.approx(whole.parts["l1"].item(), rel=1e-5)
+    assert history.val_parts["reconstruction"][-1] == pytest.approx(whole.parts["reconstruction"].item(), rel=1e-5)
+    assert history.val_loss[-1] == pytest.approx(whole.total.item(), rel=1e-5)
+
+
+def test_a_plain_model_without_parts_records_none(images):
+    history = ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, val=ae.Batches(images, 16), progress=False)
+    assert history.parts == {} and history.val_parts == {}
+
+
+def test_fit_hands_its_loss_to_the_models_training_loss(images):
+    seen = []
+
+    class Spy(ae.MLPAutoencoder):
+        def training_loss(self, x, target, loss_fn):
+            seen.append(loss_fn)
+            return super().training_loss(x, target, loss_fn)
+
+    def l1(x_hat, x):
+        return (x_hat - x).abs().mean()
+
+    for loss, expected in [("mse", torch.nn.functional.mse_loss), ("bce", torch.nn.functional.binary_cross_entropy),
+                           (l1, l1)]:
+        ae.fit(Spy(4, hidden=[8]), ae.Batches(images, 32), epochs=1, loss=loss, progress=False)
+        assert seen[-1] is expected
+
+
+def test_any_module_with_a_training_loss_is_trained_with_it(images):
+    class Shrink(torch.nn.Module):  # not an aecourse model: its objective pulls the weight towards zero
+        def __init__(self):
+            super().__init__()
+            self.w = torch.nn.Parameter(torch.ones(1))
+
+        def forward(self, x):
+            return x * self.w
+
+        def training_loss(self, x, target, loss_fn):
+            return self.w.pow(2).sum()  # a bare scalar tensor is accepted too
+
+    model = Shrink()
+    history = ae.fit(model, ae.Batches(images, 16), epochs=2, lr=0.1, progress=False)
+    assert model.w.item() < 0.5 and history.train_loss[-1] < history.train_loss[0] and history.parts == {}
+
+    class Wrong(Shrink):
+        def training_loss(self, x, target, loss_fn):
+            return {"total": self.w.sum()}
+
+    with pytest.raises(TypeError, match="must return a TrainingLoss"):
+        ae.fit(Wrong(), ae.Batches(images, 16), epochs=1, progress=False)
+
+
+def test_a_nan_in_a_named_part_stops_training(images):
+    class NanPart(ae.MLPAutoencoder):
+        def training_loss(self, x, target, loss_fn=torch.nn.functional.mse_loss):
+            out = super().training_loss(x, target, loss_fn)
+            return ae.TrainingLoss(out.total, {"reconstruction": out.total, "kl": out.total * float("inf")})
+
+    with pytest.raises(FloatingPointError, match="loss part 'kl' became inf at epoch 1, batch 1.*lower learning rate"):
+        ae.fit(NanPart(4, hidden=[8]), ae.Batches(images, 16), epochs=1, progress=False)
+
+
+def test_the_parts_must_keep_their_names(images):
+    calls = []
+
+    class Fickle(ae.MLPAutoencoder):
+        def training_loss(self, x, target, loss_fn=torch.nn.functional.mse_loss):
+            calls.append(1)
+            total = super().training_loss(x, target, loss_fn).total
+            return ae.TrainingLoss(total, {"a" if len(calls) == 1 else "b": total})
+
+    with pytest.raises(ValueError, match="same parts for every batch"):
+        ae.fit(Fickle(4, hidden=[8]), ae.Batches(images, 16), epochs=1, progress=False)
+
+
+def test_lr_and_an_optimizer_of_ones_own_exclude_each_other(images):
+    model = _small_model()
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match="lr= or optimizer=, not both"):
+        ae.fit(model, ae.Batches(images, 16), epochs=1, lr=1e-2, optimizer=opt, progress=False)
+    ae.fit(model, ae.Batches(images, 16), epochs=1, optimizer=opt, progress=False)
+    assert opt.param_groups[0]["lr"] == 0.1  # its own lr, untouched
+
+
+def test_one_cycle_with_ones_own_optimizer_peaks_at_its_lr(images):
+    def run(**settings):
+        ae.seed_everything(0)
+        model = _small_model()
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        rates = []
+        model.register_forward_pre_hook(lambda module, args: rates.append(opt.param_groups[0]["lr"]))
+        if settings.pop("by_hand", False):
+            settings["scheduler"] = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=2 * 4)
+        ae.fit(model, ae.Batches(images, 16), epochs=2, optimizer=opt, progress=False, **settings)
+        return rates
+
+    built = run(schedule="one-cycle")
+    assert built == run(by_hand=True)
+    assert max(built) == pytest.approx(1e-2, rel=0.05)
+
+
+def test_scheduler_and_schedule_are_one_or_the_other(images):
+    model = _small_model()
+    batches = ae.Batches(images, 16)
+    opt = torch.optim.Adam(model.parameters())
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=4)
+    for schedule in ("constant", "one-cycle"):
+        with pytest.raises(ValueError, match="not both"):
+            ae.fit(model, batches, epochs=1, optimizer=opt, scheduler=sched, schedule=schedule, progress=False)
+    with pytest.raises(ValueError, match="must drive the optimizer fit steps"):
+        ae.fit(model, batches, epochs=1, scheduler=sched, progress=False)  # fit's own Adam would ignore it
+    other = torch.optim.Adam(model.parameters())
+    with pytest.raises(ValueError, match="must drive the optimizer fit steps"):
+        ae.fit(model, batches, epochs=1, optimizer=other, scheduler=sched, progress=False)
+
+
+def test_noise_seed_seeds_the_noise_and_seed_is_gone(images):
+    def run(noise_seed):
+        ae.seed_everything(0)
+        return ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, noise=0.3, noise_seed=noise_seed,
+                      progress=False).train_loss
+
+    assert run(1) == run(1) and run(1) != run(2)
+    with pytest.raises(TypeError, match="seed"):
+        ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, noise=0.3, seed=1, progress=False)
 
 
 def test_evaluate_is_a_true_average_over_samples():
