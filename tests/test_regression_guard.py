@@ -32,8 +32,8 @@ CASES = {
     "fit trains one epoch fewer": (
         "training.py", "for epoch in range(1, epochs + 1):", "for epoch in range(1, epochs):", TRAINED),
     "fit's default optimizer gets a 30% lower learning rate": (
-        "training.py", "optimizer = torch.optim.Adam(model.parameters(), lr=lr)",
-        "optimizer = torch.optim.Adam(model.parameters(), lr=0.7 * lr)", TRAINED),
+        "training.py", "torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)",
+        "torch.optim.Adam(model.parameters(), lr=0.7 * (1e-3 if lr is None else lr))", TRAINED),
     "a printed error message changes": (
         "training.py", "and does not fit ", "and is incompatible with ", EXACT),
     "a model's printed settings change": (
