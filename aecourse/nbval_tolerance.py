@@ -64,9 +64,16 @@ def numbers(text: str) -> list[float]:
     return [float(m) for m in NUMBER.findall(text)]
 
 
+_PADDED = re.compile(rf"([ \t]*)(?:{NUMBER.pattern})([ \t]*)")
+
+
 def skeleton(text: str) -> str:
-    """The text with every number replaced by `<n>`: what must match exactly."""
-    return NUMBER.sub("<n>", text)
+    """The text with every number replaced by `<n>`: what must match exactly.
+
+    The padding around a number shrinks to one space, because an aligned column ("{x:>9.3g}") pads
+    0.0073 with one space more than 0.00731.
+    """
+    return _PADDED.sub(lambda m: (" " if m[1] else "") + "<n>" + (" " if m[2] else ""), text)
 
 
 def compare_numbers(stored: str, fresh: str, tol: Tolerance) -> list[str]:

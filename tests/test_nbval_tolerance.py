@@ -14,6 +14,9 @@ def test_numbers_and_skeleton_read_printed_python_numbers():
     text = "test MSE 0.0187 (20.1 dB), lr 1e-05, ratio -1.18; conv2d-3 has 25,120 params"
     assert numbers(text) == [0.0187, 20.1, 1e-05, -1.18, 3, 25, 120]
     assert skeleton(text) == "test MSE <n> (<n> dB), lr <n>, ratio <n>; conv2d-<n> has <n>,<n> params"
+    # an aligned table pads shorter numbers with more spaces: the padding is not part of the layout
+    assert skeleton("  conv    0.0073\n") == skeleton("  conv   0.00731\n") == "  conv <n>\n"
+    assert skeleton("| 0.5 |") != skeleton("| 0.5 | 1 |")
 
 
 def test_tolerance_of_reads_the_tags_and_rejects_bad_ones():
