@@ -88,3 +88,32 @@ def test_a_malformed_tag_is_a_usage_error(pytester):
     result = _run(pytester, [('print(1)', "1\n", ["nbval-rtol=five"])])
     assert result.ret != 0
     result.stderr.fnmatch_lines(["*nbval-rtol=five*not a number*"])
+
+
+def _stored(path, outputs_by_cell, tags_by_cell):
+    nb = nbformat.v4.new_notebook()
+    for count, (stdout, tags) in enumerate(zip(outputs_by_cell, tags_by_cell), 1):
+        cell = nbformat.v4.new_code_cell("print(...)", execution_count=count, metadata={"tags": tags})
+        cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stdout)]
+        nb.cells.append(cell)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def test_spread_measures_each_cell_against_every_run(tmp_path):
+    from aecourse.spread import measure
+
+    tags = [[], ["nbval-rtol=0.05"], ["nbval-rtol=0.01"], []]
+    stored = _stored(tmp_path / "nb.ipynb", ["784 pixels\n", "MSE 0.0200\n", "MSE 0.0200\n", "shape (1, 784)\n"], tags)
+    runs = [tmp_path / "native-s1", tmp_path / "avx2-s0"]
+    _stored(runs[0] / "nb.ipynb", ["784 pixels\n", "MSE 0.0194\n", "MSE 0.0194\n", "shape (1, 784)\n"], tags)
+    _stored(runs[1] / "nb.ipynb", ["784 pixels\n", "MSE  0.021\n", "MSE  0.021\n", "shape (1, 28, 28)\n"], tags)
+    rows = measure(stored, runs)
+    assert [r.cell for r in rows] == [0, 1, 2, 3]
+    assert rows[0].ok and rows[0].spread == 0
+    # spread = (max - min) / max over the stored output and both runs: (0.021 - 0.0194) / 0.021
+    assert rows[1].spread == pytest.approx(0.0016 / 0.021) and not rows[1].ok   # 0.05 < 1.5 x 7.6%
+    assert rows[1].suggested == 0.15
+    assert rows[2].tolerance == Tolerance(0.01) and not rows[2].ok
+    assert rows[3].text_differs and not rows[3].ok
