@@ -9,6 +9,7 @@ from collections.abc import Sequence
 
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.colors import Normalize
 from torch import Tensor, nn
 
 from .training import History, _model_device, reconstruct
@@ -73,11 +74,20 @@ def plot_images(
     images: Tensor, *, nrow: int = 10, ax: plt.Axes | None = None, title: str | None = None,
     vmin: float | None = 0.0, vmax: float | None = 1.0, cmap: str = "gray_r",
 ) -> plt.Axes:
-    """A grid of images, `nrow` per row (notebooks/01_intro.ipynb); vmin=vmax=None rescales per grid."""
+    """A grid of images, `nrow` per row (notebooks/01_intro.ipynb); vmin=vmax=None rescales per grid.
+
+    The gaps between the images take the colour of a pixel value of 0, the background, in any colour map.
+    """
     x = _as_images(images)
     n = x.shape[0]
     ax = _axes(ax, (min(nrow, n) * 0.9, -(-n // nrow) * 0.9))
-    ax.imshow(_grid(x, min(nrow, n)).numpy(), cmap=cmap, vmin=vmin, vmax=vmax, interpolation="nearest")
+    picture = _grid(x, min(nrow, n))
+    drawn = picture[~picture.isnan()]
+    lo = vmin if vmin is not None else drawn.min().item()   # the range imshow maps onto the colour map
+    hi = vmax if vmax is not None else drawn.max().item()
+    colours = plt.get_cmap(cmap)
+    colours = colours.with_extremes(bad=colours(Normalize(lo, hi, clip=True)(0.0)))   # NaN gaps: the colour of 0, not white
+    ax.imshow(picture.numpy(), cmap=colours, vmin=vmin, vmax=vmax, interpolation="nearest")
     ax.set_xticks([])
     ax.set_yticks([])
     if title:

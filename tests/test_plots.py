@@ -24,6 +24,15 @@ def test_plot_images_draws_a_grid_into_the_given_axes(images):
     assert picture.mask[28:30].all() and not picture.mask[:28, :28].any()  # gaps are blank, tiles are drawn
 
 
+@pytest.mark.parametrize("cmap, vmin, vmax", [("gray_r", 0.0, 1.0), ("magma", 0.0, 0.05), ("RdBu_r", -1.0, 1.0), ("viridis", None, None)])
+def test_plot_images_draws_the_gaps_in_the_colour_of_zero(images, cmap, vmin, vmax):
+    fig, ax = plt.subplots()
+    ae.plot_images(images[:4], ax=ax, cmap=cmap, vmin=vmin, vmax=vmax)
+    drawn = ax.images[0]
+    assert drawn.get_array().mask.any()                                    # there are gaps ...
+    assert tuple(drawn.cmap.get_bad()) == tuple(drawn.to_rgba(0.0))      # ... drawn like a background pixel (0)
+
+
 def test_plot_images_accepts_flat_input_and_creates_a_figure(images):
     ax = ae.plot_images(images.reshape(64, 784)[:5])
     assert isinstance(ax, plt.Axes) and ax.images[0].get_array().shape == (28, 5 * 28 + 4 * 2)
