@@ -71,6 +71,7 @@ class CellSpread:
     worst: str = ""                             # the stored text around that number
     text_differs: bool = False                  # something other than numbers differed
     errors: list[str] = field(default_factory=list)   # runs in which the cell raised
+    runs: int = 0                               # runs that executed this very cell (same id and source)
 
     @property
     def differs(self) -> bool:
@@ -131,7 +132,10 @@ def measure(stored: Path, runs: Sequence[Path]) -> list[CellSpread]:
         base = _texts(cell, sanitize)
         texts = [base]
         for run, other in zip(runs, others):
-            twin = other.cells[i]
+            twin = _twin(cell, other)
+            if twin is None:      # the run was made from another version of this cell: nothing to compare
+                continue
+            row.runs += 1
             errs = [o for o in twin.outputs if o.output_type == "error"]
             if errs:
                 row.errors.append(f"{run.name}: {errs[0].ename}: {errs[0].evalue}"[:300])
@@ -152,6 +156,11 @@ def measure(stored: Path, runs: Sequence[Path]) -> list[CellSpread]:
     return result
 
 
+def _twin(cell, nb):
+    """The cell of `nb` with the same id and source as `cell`, or None."""
+    return next((c for c in nb.cells if c.get("id") == cell.get("id") and c.source == cell.source), None)
+
+
 def _around(text: str, j: int) -> str:
     from .nbval_tolerance import NUMBER
 
@@ -162,7 +171,7 @@ def _around(text: str, j: int) -> str:
 def format_report(rows: Sequence[CellSpread], runs: Sequence[Path]) -> str:
     """The cells whose output moved, one line each, with the tolerance they have and the one they need."""
     lines = [f"{len(runs)} runs: " + ", ".join(r.name for r in runs),
-             f"{'notebook':<24} {'cell':>4}  {'spread':>7}  {'tag':>14}  {'needs':>6}  verdict / where"]
+             f"{'notebook':<24} {'cell':>4}  {'runs':>4}  {'spread':>7}  {'tag':>14}  {'needs':>6}  verdict / where"]
     for r in rows:
         if not r.differs and r.tolerance is None:
             continue
@@ -173,7 +182,7 @@ def format_report(rows: Sequence[CellSpread], runs: Sequence[Path]) -> str:
             verdict = "TEXT DIFFERS (not only numbers)"
         else:
             verdict = ("ok" if r.ok else "NOT COVERED") + f"  {r.worst!r}"
-        lines.append(f"{r.notebook:<24} {r.cell:>4}  {r.spread:>7.2%}  {tag:>14}  {r.suggested:>6g}  {verdict}")
+        lines.append(f"{r.notebook:<24} {r.cell:>4}  {r.runs:>4}  {r.spread:>7.2%}  {tag:>14}  {r.suggested:>6g}  {verdict}")
     bad = [r for r in rows if not r.ok]
     lines.append(f"{len(bad)} cell(s) not covered" if bad else
                  f"every cell covered: each number's tolerance is at least {MARGIN}x its spread")

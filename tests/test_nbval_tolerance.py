@@ -90,10 +90,10 @@ def test_a_malformed_tag_is_a_usage_error(pytester):
     result.stderr.fnmatch_lines(["*nbval-rtol=five*not a number*"])
 
 
-def _stored(path, outputs_by_cell, tags_by_cell):
+def _stored(path, outputs_by_cell, tags_by_cell, source="print(...)"):
     nb = nbformat.v4.new_notebook()
     for count, (stdout, tags) in enumerate(zip(outputs_by_cell, tags_by_cell), 1):
-        cell = nbformat.v4.new_code_cell("print(...)", execution_count=count, metadata={"tags": tags})
+        cell = nbformat.v4.new_code_cell(source, execution_count=count, metadata={"tags": tags}, id=f"cell-{count}")
         cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=stdout)]
         nb.cells.append(cell)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -106,11 +106,13 @@ def test_spread_measures_each_cell_against_every_run(tmp_path):
 
     tags = [[], ["nbval-rtol=0.05"], ["nbval-rtol=0.01"], []]
     stored = _stored(tmp_path / "nb.ipynb", ["784 pixels\n", "MSE 0.0200\n", "MSE 0.0200\n", "shape (1, 784)\n"], tags)
-    runs = [tmp_path / "native-s1", tmp_path / "avx2-s0"]
+    runs = [tmp_path / "native-s1", tmp_path / "avx2-s0", tmp_path / "older"]
     _stored(runs[0] / "nb.ipynb", ["784 pixels\n", "MSE 0.0194\n", "MSE 0.0194\n", "shape (1, 784)\n"], tags)
     _stored(runs[1] / "nb.ipynb", ["784 pixels\n", "MSE  0.021\n", "MSE  0.021\n", "shape (1, 28, 28)\n"], tags)
+    # a run made from other versions of the cells is not compared
+    _stored(runs[2] / "nb.ipynb", ["1\n", "MSE 9\n", "MSE 9\n", "9\n"], tags, source="print(1)")
     rows = measure(stored, runs)
-    assert [r.cell for r in rows] == [0, 1, 2, 3]
+    assert [r.cell for r in rows] == [0, 1, 2, 3] and all(r.runs == 2 for r in rows)
     assert rows[0].ok and rows[0].spread == 0
     # spread = (max - min) / max over the stored output and both runs: (0.021 - 0.0194) / 0.021
     assert rows[1].spread == pytest.approx(0.0016 / 0.021) and not rows[1].ok   # 0.05 < 1.5 x 7.6%
