@@ -8,6 +8,7 @@ and all runs together), and whether the cell's nbval-rtol tag covers that spread
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import subprocess
@@ -29,8 +30,7 @@ VARIANTS: dict[str, dict[str, str]] = {
     "one-thread": ONE_THREAD,                   # another thread count: another summation order
     "avx2-one-thread": {**AVX2, **ONE_THREAD},
 }
-# The tolerance suggested for a spread s is the first of these that is at least MARGIN * s.
-NICE = (0.002, 0.005, 0.01, 0.02, 0.03, 0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.5, 0.8, 1.0)
+# The tolerance suggested for a spread s is MARGIN * s rounded up to a whole percent (to 0.1% below 1%).
 MARGIN = 1.5
 SANITIZE = Path(__file__).resolve().parents[1] / "tests" / "nbval_sanitize.cfg"
 SKIP = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
@@ -79,7 +79,7 @@ class CellSpread:
 
     @property
     def suggested(self) -> float:
-        return next((t for t in NICE if t >= MARGIN * self.spread), float("inf"))
+        return nice_tolerance(self.spread)
 
     @property
     def ok(self) -> bool:
@@ -89,6 +89,13 @@ class CellSpread:
         if self.spread == 0:
             return True
         return self.tolerance is not None and self.tolerance.rtol >= MARGIN * self.spread
+
+
+def nice_tolerance(spread: float) -> float:
+    """MARGIN x spread, rounded up to a whole percent (to a tenth of a percent below 1%)."""
+    need = MARGIN * spread
+    step = 0.01 if need > 0.01 else 0.001
+    return round(math.ceil(need / step - 1e-9) * step, 6)
 
 
 def _sanitizer():
