@@ -31,9 +31,9 @@ EXACT = "Cell outputs differ"
 CASES = {
     "fit trains one epoch fewer": (
         "training.py", "for epoch in range(1, epochs + 1):", "for epoch in range(1, epochs):", TRAINED),
-    "fit's default optimizer gets a 30% lower learning rate": (
+    "fit's default optimizer gets half the learning rate": (
         "training.py", "torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)",
-        "torch.optim.Adam(model.parameters(), lr=0.7 * (1e-3 if lr is None else lr))", TRAINED),
+        "torch.optim.Adam(model.parameters(), lr=0.5 * (1e-3 if lr is None else lr))", TRAINED),
     "a printed error message changes": (
         "training.py", "and does not fit ", "and is incompatible with ", EXACT),
     "a model's printed settings change": (
