@@ -31,6 +31,7 @@ from .plots import (
     plot_manifold,
     plot_reconstructions,
 )
+from .source import show_source
 from .training import (
     History,
     choose_device,
@@ -55,4 +56,5 @@ __all__ = [
     "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
     "History", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights", "reconstruct",
     "save_checkpoint", "seed_everything",
+    "show_source",
 ]

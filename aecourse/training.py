@@ -22,6 +22,7 @@ from .models import LossFn, TrainingLoss
 
 __all__ = [
     "History",
+    "batch_objective",
     "choose_device",
     "evaluate",
     "fit",
@@ -93,6 +94,18 @@ def _objective(model: nn.Module, inputs: Tensor, target: Tensor, loss_fn: LossFn
         raise TypeError(f"{type(model).__name__}.training_loss must return a TrainingLoss or a scalar tensor, "
                         f"got {type(out).__name__}.")
     return out
+
+
+def batch_objective(
+    model: nn.Module, x: Tensor, loss_fn: LossFn, *, noise: float = 0.0, generator: torch.Generator | None = None
+) -> TrainingLoss:
+    """What fit() minimises on one batch of clean images x (notebooks/06_denoising.ipynb).
+
+    noise > 0 trains a denoiser: the model sees x with Gaussian noise drawn from `generator`
+    (fit() seeds one with noise_seed) and is scored against the clean x.
+    """
+    inputs = add_noise(x, noise, seed=None, generator=generator) if noise > 0 else x   # noisy in ...
+    return _objective(model, inputs, x, loss_fn)   # ... scored against the clean x
 
 
 @dataclass
@@ -221,8 +234,7 @@ def fit(
             model.train()
             for step, x in enumerate(train, 1):
                 x = x.to(device, non_blocking=True)
-                inputs = add_noise(x, noise, seed=None, generator=g) if g is not None else x
-                objective = _objective(model, inputs, x, loss_fn)  # the target is always the clean batch x
+                objective = batch_objective(model, x, loss_fn, noise=noise, generator=g)
                 value, parts = _values(objective)
                 _check_finite(value, parts, epoch, step, optimizer)
                 optimizer.zero_grad(set_to_none=True)

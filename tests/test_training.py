@@ -358,3 +358,14 @@ def test_foreign_files_are_not_taken_for_checkpoints(tmp_path):
         ae.load_checkpoint(tmp_path / "evil.pt")
     with pytest.raises(TypeError):
         ae.save_checkpoint(torch.nn.Linear(2, 2), tmp_path / "x.pt")
+
+
+def test_batch_objective_scores_noisy_inputs_against_the_clean_batch(images):
+    from aecourse.training import batch_objective
+
+    model = _small_model().eval()
+    mse = torch.nn.functional.mse_loss
+    assert torch.equal(batch_objective(model, images, mse).total, mse(model(images), images))
+    noisy = ae.add_noise(images, 0.3, seed=None, generator=torch.Generator().manual_seed(1))
+    objective = batch_objective(model, images, mse, noise=0.3, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(objective.total, mse(model(noisy), images))
