@@ -34,6 +34,8 @@ from .plots import (
 from .source import show_source
 from .training import (
     History,
+    checkpoint_dir,
+    checkpoint_path,
     choose_device,
     evaluate,
     fit,
@@ -54,7 +56,7 @@ __all__ = [
     "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
     "PCA", "principal_angles",
     "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
-    "History", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights", "reconstruct",
-    "save_checkpoint", "seed_everything",
+    "History", "checkpoint_dir", "checkpoint_path", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights",
+    "reconstruct", "save_checkpoint", "seed_everything",
     "show_source",
 ]

@@ -23,6 +23,8 @@ from .models import LossFn, TrainingLoss
 __all__ = [
     "History",
     "batch_objective",
+    "checkpoint_dir",
+    "checkpoint_path",
     "choose_device",
     "evaluate",
     "fit",
@@ -297,6 +299,25 @@ def evaluate(
     return total / target.numel()
 
 
+def checkpoint_dir() -> Path:
+    """Where notebooks write files: $AECOURSE_CHECKPOINTS, else the project's checkpoints/ (notebooks/01_intro.ipynb).
+
+    git ignores checkpoints/. Outside a checkout of the course (a plain install) it is checkpoints/
+    in the current folder.
+    """
+    if os.environ.get("AECOURSE_CHECKPOINTS"):
+        return Path(os.environ["AECOURSE_CHECKPOINTS"]).expanduser()
+    project = Path(__file__).resolve().parents[1]
+    return (project if (project / "pyproject.toml").exists() else Path.cwd()) / "checkpoints"
+
+
+def checkpoint_path(name: str) -> Path:
+    """checkpoint_dir() / name, the folder created if needed: where a notebook saves a file (notebooks/01_intro.ipynb)."""
+    folder = checkpoint_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 def save_checkpoint(model: models.Autoencoder, path: str | os.PathLike) -> Path:
     """Save the weights with the architecture's name and settings (notebooks/01_intro.ipynb)."""
     if not isinstance(model, models.Autoencoder):
@@ -333,7 +354,7 @@ def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> models.A
     theirs = (ckpt["architecture"], ckpt["config"])
     if mine != theirs:
         raise ValueError(
-            f"{path} was saved from {theirs[0]}({_kwargs(theirs[1])}) and does not fit "
+            f"{Path(path).name} was saved from {theirs[0]}({_kwargs(theirs[1])}) and does not fit "
             f"{mine[0]}({_kwargs(mine[1])}). Build the model with the checkpoint's settings, "
             f"or use aecourse.load_checkpoint(path), which does that for you."
         )
