@@ -18,7 +18,7 @@ from .data import (
     verify_fashion_mnist,
     verify_mnist,
 )
-from .exercises import check
+from .exercises import check, check_function, show_solution
 from .explore import LatentExplorer, explore_latent
 from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder, TrainingLoss
 from .pca import PCA, principal_angles
@@ -51,7 +51,7 @@ __version__ = "0.1.0"
 __all__ = [
     "FASHION_MNIST_FILES", "MNIST_FILES", "Batches", "DatasetNotFoundError", "Digits", "MNISTNotFoundError", "add_noise",
     "data_root", "load_fashion_mnist", "load_mnist", "verify_fashion_mnist", "verify_mnist",
-    "check",
+    "check", "check_function", "show_solution",
     "LatentExplorer", "explore_latent",
     "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
     "PCA", "principal_angles",
