@@ -18,7 +18,7 @@ from .data import (
     verify_fashion_mnist,
     verify_mnist,
 )
-from .exercises import check
+from .exercises import check, check_function, show_solution
 from .explore import LatentExplorer, explore_latent
 from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder, TrainingLoss
 from .pca import PCA, principal_angles
@@ -31,8 +31,11 @@ from .plots import (
     plot_manifold,
     plot_reconstructions,
 )
+from .source import show_source
 from .training import (
     History,
+    checkpoint_dir,
+    checkpoint_path,
     choose_device,
     evaluate,
     fit,
@@ -48,11 +51,12 @@ __version__ = "0.1.0"
 __all__ = [
     "FASHION_MNIST_FILES", "MNIST_FILES", "Batches", "DatasetNotFoundError", "Digits", "MNISTNotFoundError", "add_noise",
     "data_root", "load_fashion_mnist", "load_mnist", "verify_fashion_mnist", "verify_mnist",
-    "check",
+    "check", "check_function", "show_solution",
     "LatentExplorer", "explore_latent",
     "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
     "PCA", "principal_angles",
     "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
-    "History", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights", "reconstruct",
-    "save_checkpoint", "seed_everything",
+    "History", "checkpoint_dir", "checkpoint_path", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights",
+    "reconstruct", "save_checkpoint", "seed_everything",
+    "show_source",
 ]

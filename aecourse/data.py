@@ -71,6 +71,18 @@ class Digits:
         """The images as rows of 784 pixels, (N, 784) (notebooks/02_linear_vs_pca.ipynb)."""
         return self.images.reshape(len(self), -1)
 
+    def first_of_each_class(self) -> Tensor:
+        """Index of the first image of each class, in label order, (len(classes),) (notebooks/01_intro.ipynb).
+
+        test.images[test.first_of_each_class()] shows one example of every digit, the same ones on
+        every machine. Raises ValueError if a class has no image in this split.
+        """
+        found = [torch.nonzero(self.labels == c).flatten() for c in range(len(self.classes))]
+        missing = [self.classes[c] for c, indices in enumerate(found) if len(indices) == 0]
+        if missing:
+            raise ValueError(f"no image of class {', '.join(map(repr, missing))} among these {len(self)} images.")
+        return torch.stack([indices[0] for indices in found])
+
 
 @dataclass(frozen=True)
 class _Source:

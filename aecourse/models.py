@@ -10,7 +10,10 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-__all__ = ["Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss"]
+__all__ = [
+    "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
+    "conv_decoder", "conv_encoder", "mlp_decoder", "mlp_encoder", "nearest_upsampling", "transposed_upsampling",
+]
 
 IMAGE_SHAPE = (1, 28, 28)
 PIXELS = 28 * 28
@@ -103,17 +106,28 @@ class MLPAutoencoder(Autoencoder):
         if not hidden or any(not isinstance(h, int) or h < 1 for h in hidden):
             raise ValueError(f"hidden must be a non-empty list of positive layer sizes, e.g. [512, 256]; got {hidden!r}.")
         self.config = {"latent_dim": _check_latent_dim(latent_dim), "hidden": hidden}
-        sizes = [PIXELS, *hidden]
-        down: list[nn.Module] = [nn.Flatten()]               # (B, 1, 28, 28) -> (B, 784)
-        for a, b in zip(sizes, sizes[1:]):
-            down += [nn.Linear(a, b), nn.ReLU()]             # (B, a) -> (B, b)
-        down.append(nn.Linear(sizes[-1], latent_dim))        # (B, hidden[-1]) -> (B, k): a linear code
-        up: list[nn.Module] = [nn.Linear(latent_dim, sizes[-1]), nn.ReLU()]  # (B, k) -> (B, hidden[-1])
-        for a, b in zip(sizes[:0:-1], sizes[-2:0:-1]):
-            up += [nn.Linear(a, b), nn.ReLU()]               # (B, a) -> (B, b), back up the ladder
-        up += [nn.Linear(sizes[1], PIXELS), nn.Sigmoid()]    # (B, hidden[0]) -> (B, 784) in (0, 1)
-        self.encoder = nn.Sequential(*down)
-        self.decoder = nn.Sequential(*up)
+        self.encoder = mlp_encoder(latent_dim, hidden)
+        self.decoder = mlp_decoder(latent_dim, hidden)
+
+
+def mlp_encoder(latent_dim: int, hidden: Sequence[int]) -> nn.Sequential:
+    """784 -> hidden[0] -> ... -> hidden[-1] -> k, ReLU after each hidden layer (notebooks/03_deep_mlp.ipynb)."""
+    sizes = [PIXELS, *hidden]
+    layers: list[nn.Module] = [nn.Flatten()]               # (B, 1, 28, 28) -> (B, 784)
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]             # (B, a) -> (B, b)
+    layers.append(nn.Linear(sizes[-1], latent_dim))        # (B, hidden[-1]) -> (B, k): a linear code
+    return nn.Sequential(*layers)
+
+
+def mlp_decoder(latent_dim: int, hidden: Sequence[int]) -> nn.Sequential:
+    """The mirror image: k -> hidden[-1] -> ... -> hidden[0] -> 784, sigmoid out (notebooks/03_deep_mlp.ipynb)."""
+    sizes = [latent_dim, *reversed(hidden)]
+    layers: list[nn.Module] = []
+    for a, b in zip(sizes, sizes[1:]):
+        layers += [nn.Linear(a, b), nn.ReLU()]             # (B, a) -> (B, b), back up the ladder
+    layers += [nn.Linear(sizes[-1], PIXELS), nn.Sigmoid()]  # (B, hidden[0]) -> (B, 784) in (0, 1)
+    return nn.Sequential(*layers)
 
 
 class ConvAutoencoder(Autoencoder):
@@ -139,38 +153,60 @@ class ConvAutoencoder(Autoencoder):
         if upsampling not in ("transpose", "nearest"):
             raise ValueError(f"upsampling must be 'transpose' or 'nearest', got {upsampling!r}.")
         self.config = {"latent_dim": _check_latent_dim(latent_dim), "channels": channels, "fc": fc, "upsampling": upsampling}
-        c1, c2, c3 = channels
-        self.encoder = nn.Sequential(
-            nn.Conv2d(1, c1, 3, stride=2, padding=1), nn.ReLU(),             # (B, 1, 28, 28) -> (B, c1, 14, 14)
-            nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),  # -> (B, c2, 7, 7)
-            nn.Conv2d(c2, c3, 3, stride=2, padding=0), nn.ReLU(),            # -> (B, c3, 3, 3)
-            nn.Flatten(),                                                    # -> (B, c3 * 9)
-            nn.Linear(c3 * 9, fc), nn.ReLU(),                                # -> (B, fc)
-            nn.Linear(fc, latent_dim),                                       # -> (B, k)
-        )
-        head = [
-            nn.Linear(latent_dim, fc), nn.ReLU(),                            # (B, k) -> (B, fc)
-            nn.Linear(fc, c3 * 9), nn.ReLU(),                                # -> (B, c3 * 9)
-            nn.Unflatten(1, (c3, 3, 3)),                                     # -> (B, c3, 3, 3)
-        ]
-        if upsampling == "transpose":
-            # output size of ConvTranspose2d: (in - 1) * stride - 2 * padding + kernel + output_padding
-            body = [
-                nn.ConvTranspose2d(c3, c2, 3, stride=2), nn.BatchNorm2d(c2), nn.ReLU(),  # 3 -> 7
-                nn.ConvTranspose2d(c2, c1, 3, stride=2, padding=1, output_padding=1),    # 7 -> 14
-                nn.BatchNorm2d(c1), nn.ReLU(),
-                nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1),     # 14 -> 28
-            ]
-        else:
-            body = [
-                nn.Upsample(size=(7, 7), mode="nearest"),                    # (B, c3, 3, 3) -> (B, c3, 7, 7)
-                nn.Conv2d(c3, c2, 3, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),  # -> (B, c2, 7, 7)
-                nn.Upsample(scale_factor=2, mode="nearest"),                 # -> (B, c2, 14, 14)
-                nn.Conv2d(c2, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),  # -> (B, c1, 14, 14)
-                nn.Upsample(scale_factor=2, mode="nearest"),                 # -> (B, c1, 28, 28)
-                nn.Conv2d(c1, 1, 3, padding=1),                              # -> (B, 1, 28, 28)
-            ]
-        self.decoder = nn.Sequential(*head, *body, nn.Sigmoid())
+        self.encoder = conv_encoder(latent_dim, channels, fc)
+        self.decoder = conv_decoder(latent_dim, channels, fc, upsampling)
 
     def _as_input(self, x: Tensor) -> Tensor:
         return super()._as_input(x).reshape(-1, *IMAGE_SHAPE)  # the convolutions need (B, 1, 28, 28)
+
+
+def conv_encoder(latent_dim: int, channels: Sequence[int], fc: int) -> nn.Sequential:
+    """Strided convolutions 28 -> 14 -> 7 -> 3, then linear layers to the code (notebooks/05_convolutional.ipynb)."""
+    c1, c2, c3 = channels
+    return nn.Sequential(
+        nn.Conv2d(1, c1, 3, stride=2, padding=1), nn.ReLU(),             # (B, 1, 28, 28) -> (B, c1, 14, 14)
+        nn.Conv2d(c1, c2, 3, stride=2, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),  # -> (B, c2, 7, 7)
+        nn.Conv2d(c2, c3, 3, stride=2, padding=0), nn.ReLU(),            # -> (B, c3, 3, 3)
+        nn.Flatten(),                                                    # -> (B, c3 * 9)
+        nn.Linear(c3 * 9, fc), nn.ReLU(),                                # -> (B, fc)
+        nn.Linear(fc, latent_dim),                                       # -> (B, k): a linear code
+    )
+
+
+def conv_decoder(
+    latent_dim: int, channels: Sequence[int], fc: int, upsampling: Literal["transpose", "nearest"]
+) -> nn.Sequential:
+    """Linear layers back to 3 x 3 maps, then three steps up to 28 x 28 (notebooks/05_convolutional.ipynb)."""
+    c3 = channels[-1]
+    head = [
+        nn.Linear(latent_dim, fc), nn.ReLU(),                            # (B, k) -> (B, fc)
+        nn.Linear(fc, c3 * 9), nn.ReLU(),                                # -> (B, c3 * 9)
+        nn.Unflatten(1, (c3, 3, 3)),                                     # -> (B, c3, 3, 3)
+    ]
+    up = transposed_upsampling(channels) if upsampling == "transpose" else nearest_upsampling(channels)
+    return nn.Sequential(*head, *up, nn.Sigmoid())                       # -> (B, 1, 28, 28) in (0, 1)
+
+
+def transposed_upsampling(channels: Sequence[int]) -> list[nn.Module]:
+    """3 x 3 -> 28 x 28 with transposed convolutions (tutorial 003; notebooks/05_convolutional.ipynb)."""
+    c1, c2, c3 = channels
+    # output size of ConvTranspose2d: (in - 1) * stride - 2 * padding + kernel + output_padding
+    return [
+        nn.ConvTranspose2d(c3, c2, 3, stride=2), nn.BatchNorm2d(c2), nn.ReLU(),  # 3 -> 7
+        nn.ConvTranspose2d(c2, c1, 3, stride=2, padding=1, output_padding=1),    # 7 -> 14
+        nn.BatchNorm2d(c1), nn.ReLU(),
+        nn.ConvTranspose2d(c1, 1, 3, stride=2, padding=1, output_padding=1),     # 14 -> 28
+    ]
+
+
+def nearest_upsampling(channels: Sequence[int]) -> list[nn.Module]:
+    """3 x 3 -> 28 x 28 by nearest-neighbour upsampling, each step followed by a Conv2d (tutorial 002)."""
+    c1, c2, c3 = channels
+    return [
+        nn.Upsample(size=(7, 7), mode="nearest"),                        # (B, c3, 3, 3) -> (B, c3, 7, 7)
+        nn.Conv2d(c3, c2, 3, padding=1), nn.BatchNorm2d(c2), nn.ReLU(),  # -> (B, c2, 7, 7)
+        nn.Upsample(scale_factor=2, mode="nearest"),                     # -> (B, c2, 14, 14)
+        nn.Conv2d(c2, c1, 3, padding=1), nn.BatchNorm2d(c1), nn.ReLU(),  # -> (B, c1, 14, 14)
+        nn.Upsample(scale_factor=2, mode="nearest"),                     # -> (B, c1, 28, 28)
+        nn.Conv2d(c1, 1, 3, padding=1),                                  # -> (B, 1, 28, 28)
+    ]

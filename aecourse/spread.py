@@ -49,8 +49,8 @@ def run_variants(
         folder = runs_dir / f"{variant}-s{seed}"
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-        copies = [shutil.copy(nb, folder / Path(nb).name) for nb in notebooks]   # own folder: own checkpoints
-        env = {**os.environ, **VARIANTS[variant]}
+        copies = [shutil.copy(nb, folder / Path(nb).name) for nb in notebooks]
+        env = {**os.environ, **VARIANTS[variant], "AECOURSE_CHECKPOINTS": str(folder / "checkpoints")}   # own checkpoints
         with open(folder / "log.txt", "w") as log:
             subprocess.run([sys.executable, "-m", "aecourse", "execute", "--seed", str(seed), "--out", str(folder),
                             *map(str, copies)], env=env, stdout=log, stderr=subprocess.STDOUT, check=True)

@@ -22,6 +22,9 @@ from .models import LossFn, TrainingLoss
 
 __all__ = [
     "History",
+    "batch_objective",
+    "checkpoint_dir",
+    "checkpoint_path",
     "choose_device",
     "evaluate",
     "fit",
@@ -93,6 +96,18 @@ def _objective(model: nn.Module, inputs: Tensor, target: Tensor, loss_fn: LossFn
         raise TypeError(f"{type(model).__name__}.training_loss must return a TrainingLoss or a scalar tensor, "
                         f"got {type(out).__name__}.")
     return out
+
+
+def batch_objective(
+    model: nn.Module, x: Tensor, loss_fn: LossFn, *, noise: float = 0.0, generator: torch.Generator | None = None
+) -> TrainingLoss:
+    """What fit() minimises on one batch of clean images x (notebooks/06_denoising.ipynb).
+
+    noise > 0 trains a denoiser: the model sees x with Gaussian noise drawn from `generator`
+    (fit() seeds one with noise_seed) and is scored against the clean x.
+    """
+    inputs = add_noise(x, noise, seed=None, generator=generator) if noise > 0 else x   # noisy in ...
+    return _objective(model, inputs, x, loss_fn)   # ... scored against the clean x
 
 
 @dataclass
@@ -221,8 +236,7 @@ def fit(
             model.train()
             for step, x in enumerate(train, 1):
                 x = x.to(device, non_blocking=True)
-                inputs = add_noise(x, noise, seed=None, generator=g) if g is not None else x
-                objective = _objective(model, inputs, x, loss_fn)  # the target is always the clean batch x
+                objective = batch_objective(model, x, loss_fn, noise=noise, generator=g)
                 value, parts = _values(objective)
                 _check_finite(value, parts, epoch, step, optimizer)
                 optimizer.zero_grad(set_to_none=True)
@@ -285,6 +299,25 @@ def evaluate(
     return total / target.numel()
 
 
+def checkpoint_dir() -> Path:
+    """Where notebooks write files: $AECOURSE_CHECKPOINTS, else the project's checkpoints/ (notebooks/01_intro.ipynb).
+
+    git ignores checkpoints/. Outside a checkout of the course (a plain install) it is checkpoints/
+    in the current folder.
+    """
+    if os.environ.get("AECOURSE_CHECKPOINTS"):
+        return Path(os.environ["AECOURSE_CHECKPOINTS"]).expanduser()
+    project = Path(__file__).resolve().parents[1]
+    return (project if (project / "pyproject.toml").exists() else Path.cwd()) / "checkpoints"
+
+
+def checkpoint_path(name: str) -> Path:
+    """checkpoint_dir() / name, the folder created if needed: where a notebook saves a file (notebooks/01_intro.ipynb)."""
+    folder = checkpoint_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / name
+
+
 def save_checkpoint(model: models.Autoencoder, path: str | os.PathLike) -> Path:
     """Save the weights with the architecture's name and settings (notebooks/01_intro.ipynb)."""
     if not isinstance(model, models.Autoencoder):
@@ -321,7 +354,7 @@ def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> models.A
     theirs = (ckpt["architecture"], ckpt["config"])
     if mine != theirs:
         raise ValueError(
-            f"{path} was saved from {theirs[0]}({_kwargs(theirs[1])}) and does not fit "
+            f"{Path(path).name} was saved from {theirs[0]}({_kwargs(theirs[1])}) and does not fit "
             f"{mine[0]}({_kwargs(mine[1])}). Build the model with the checkpoint's settings, "
             f"or use aecourse.load_checkpoint(path), which does that for you."
         )

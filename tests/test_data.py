@@ -160,6 +160,22 @@ def test_digits_made_by_hand_are_named_0_to_9():
     assert ae.Digits(torch.zeros(2, 1, 28, 28), torch.zeros(2, dtype=torch.long)).classes == MNIST.classes
 
 
+def test_first_of_each_class_indexes_the_first_image_of_every_label():
+    labels = torch.tensor([3, 1, 0, 1, 2, 9, 4, 5, 6, 3, 7, 8, 0])
+    digits = ae.Digits(torch.zeros(len(labels), 1, 28, 28), labels)
+    first = digits.first_of_each_class()
+    assert first.tolist() == [2, 1, 4, 0, 6, 7, 8, 10, 11, 5]
+    assert labels[first].tolist() == list(range(10))
+    with pytest.raises(ValueError, match="'9'"):
+        ae.Digits(torch.zeros(9, 1, 28, 28), torch.arange(9)).first_of_each_class()
+
+
+def test_first_of_each_class_on_the_mnist_test_set(mnist_root):
+    # the images the notebooks show as "one of each digit"
+    _, test = ae.load_mnist(mnist_root)
+    assert test.first_of_each_class().tolist() == [3, 2, 1, 18, 4, 8, 11, 0, 61, 7]
+
+
 def test_environment_variable_selects_the_data_root(case, real_root, tmp_path, monkeypatch, offline):
     monkeypatch.setenv("AECOURSE_DATA", str(tmp_path))
     with pytest.raises(case.error, match=re.escape(str(tmp_path / case.folder))):

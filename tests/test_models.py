@@ -2,6 +2,7 @@ import pytest
 import torch
 
 import aecourse as ae
+from aecourse import models
 
 MODELS = {
     "linear": lambda: ae.LinearAutoencoder(32),
@@ -109,3 +110,18 @@ def test_the_default_training_loss_is_the_reconstruction_loss(name):
     assert torch.equal(out.total, torch.nn.functional.mse_loss(model(x), target))
     l1 = model.training_loss(x, target, lambda x_hat, t: (x_hat - t).abs().mean())
     assert torch.equal(l1.total, (model(x) - target).abs().mean())
+
+
+def test_the_layer_builders_are_the_models_layers():
+    # the notebooks show these functions as the models' layers: they must be what the models use
+    torch.manual_seed(0)
+    mlp = ae.MLPAutoencoder(9, hidden=[128, 64, 36, 18])
+    torch.manual_seed(0)
+    encoder, decoder = models.mlp_encoder(9, [128, 64, 36, 18]), models.mlp_decoder(9, [128, 64, 36, 18])
+    assert repr(mlp.encoder) == repr(encoder) and repr(mlp.decoder) == repr(decoder)
+    assert all(torch.equal(a, b) for a, b in zip(mlp.state_dict().values(), [*encoder.state_dict().values(),
+                                                                              *decoder.state_dict().values()]))
+    for upsampling in ("transpose", "nearest"):
+        conv = ae.ConvAutoencoder(4, upsampling=upsampling)
+        assert repr(conv.encoder) == repr(models.conv_encoder(4, [8, 16, 32], 128))
+        assert repr(conv.decoder) == repr(models.conv_decoder(4, [8, 16, 32], 128, upsampling))

@@ -1,4 +1,5 @@
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -358,3 +359,29 @@ def test_foreign_files_are_not_taken_for_checkpoints(tmp_path):
         ae.load_checkpoint(tmp_path / "evil.pt")
     with pytest.raises(TypeError):
         ae.save_checkpoint(torch.nn.Linear(2, 2), tmp_path / "x.pt")
+
+
+def test_batch_objective_scores_noisy_inputs_against_the_clean_batch(images):
+    from aecourse.training import batch_objective
+
+    model = _small_model().eval()
+    mse = torch.nn.functional.mse_loss
+    assert torch.equal(batch_objective(model, images, mse).total, mse(model(images), images))
+    noisy = ae.add_noise(images, 0.3, seed=None, generator=torch.Generator().manual_seed(1))
+    objective = batch_objective(model, images, mse, noise=0.3, generator=torch.Generator().manual_seed(1))
+    assert torch.equal(objective.total, mse(model(noisy), images))
+
+
+def test_checkpoints_go_to_one_folder_created_on_demand(tmp_path, monkeypatch):
+    monkeypatch.delenv("AECOURSE_CHECKPOINTS", raising=False)
+    assert ae.checkpoint_dir() == Path(ae.__file__).resolve().parents[1] / "checkpoints"   # the checkout's folder
+    monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path / "ckpt"))
+    path = ae.checkpoint_path("01_intro_tiny.pt")
+    assert path == tmp_path / "ckpt" / "01_intro_tiny.pt" and path.parent.is_dir()
+
+
+def test_a_refused_checkpoint_is_named_by_its_file_name(tmp_path):
+    # the notebooks print this message: it must not depend on the folder the checkpoints are in
+    path = ae.save_checkpoint(ae.MLPAutoencoder(2), tmp_path / "mlp.pt")
+    with pytest.raises(ValueError, match=r"^mlp\.pt was saved from MLPAutoencoder\(latent_dim=2"):
+        ae.load_weights(ae.MLPAutoencoder(30), path)
