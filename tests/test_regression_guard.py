@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from aecourse.data import data_root
+
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOK = "notebooks/01_intro.ipynb"
 
@@ -49,10 +51,14 @@ def test_a_broken_package_fails_the_notebook_tests(case, tmp_path):
     text = source.read_text()
     assert text.count(old) == 1, f"the mutation's target {old!r} is no longer in aecourse/{file}: update CASES"
     source.write_text(text.replace(old, new))
-    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}"}
+    env = {**os.environ, "PYTHONPATH": f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}",
+           # the copy is outside the repository: point it at the repository's data, and keep its files apart
+           "AECOURSE_DATA": str(data_root()), "AECOURSE_CHECKPOINTS": str(tmp_path / "checkpoints")}
     env.pop("AECOURSE_REGRESSION_GUARD")
+    # nbval starts the kernel in the notebook's folder; import from there, as the kernel does (from the
+    # repository root, `python -c` would find the unbroken package in the current directory first)
     imported = subprocess.run([sys.executable, "-c", "import aecourse; print(aecourse.__file__)"],
-                              env=env, capture_output=True, text=True, check=True).stdout
+                              cwd=ROOT / "notebooks", env=env, capture_output=True, text=True, check=True).stdout
     assert imported.startswith(str(tmp_path)), f"the broken copy is not the one imported: {imported}"
     result = subprocess.run([sys.executable, "-m", "pytest", NOTEBOOK, "-p", "no:cacheprovider", "-q"],
                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=900)
@@ -60,3 +66,5 @@ def test_a_broken_package_fails_the_notebook_tests(case, tmp_path):
     assert result.returncode == 1, f"nbval passed with the package broken ({case}):\n{report[-3000:]}"
     # for a trained result: the tolerance comparison caught it, not only an assert or a crash
     assert expected in report, f"nbval failed, but not with {expected!r}:\n{report[-3000:]}"
+    # what failed, for the log (pytest -rP shows it)
+    print(f"{case}:", *(line for line in report.splitlines() if line.startswith("FAILED")), sep="\n  ")
