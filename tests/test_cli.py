@@ -98,7 +98,8 @@ def test_course_notebooks_resolves_names_and_rejects_others(tmp_path, monkeypatc
 
 def test_the_course_notebooks_are_all_found():
     found = course_notebooks()
-    assert [p.name[:3] for p in found] == ["01_", "02_", "03_", "04_", "05_", "06_"]
+    prefixes = [p.name[:3] for p in found]
+    assert len(prefixes) >= 6 and prefixes == [f"{i:02d}_" for i in range(1, len(prefixes) + 1)], prefixes
     assert all(p.parent == NOTEBOOK_DIR for p in found)
 
 
