@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.colors import Normalize
+from matplotlib.ticker import MaxNLocator
 from torch import Tensor, nn
 
 from .training import History, _model_device, reconstruct
@@ -153,6 +154,7 @@ def plot_loss_parts(
         ax.plot(range(1, len(values) + 1), values, marker="o", label=name)
     if log:
         ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean per sample")
     ax.set_title(title or "Parts of the training loss per epoch")
