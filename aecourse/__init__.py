@@ -28,6 +28,7 @@ from .plots import (
     plot_image_rows,
     plot_images,
     plot_latent,
+    plot_loss_parts,
     plot_manifold,
     plot_reconstructions,
 )
@@ -55,7 +56,8 @@ __all__ = [
     "LatentExplorer", "explore_latent",
     "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
     "PCA", "principal_angles",
-    "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_manifold", "plot_reconstructions",
+    "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_loss_parts",
+    "plot_manifold", "plot_reconstructions",
     "History", "checkpoint_dir", "checkpoint_path", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights",
     "reconstruct", "save_checkpoint", "seed_everything",
     "show_source",

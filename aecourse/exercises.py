@@ -122,6 +122,18 @@ def _denoising_loss_cases() -> list[Case]:
     return cases
 
 
+def _relu_jacobian_norm_cases() -> list[Case]:
+    g = torch.Generator().manual_seed(0)
+    cases = []
+    for k, d in [(6, 4), (32, 20)]:
+        w = torch.randn(k, d, generator=g, dtype=torch.float64)
+        b = torch.randn(k, generator=g, dtype=torch.float64)
+        x = torch.randn(5, d, generator=g, dtype=torch.float64)
+        jacobians = torch.func.vmap(torch.func.jacrev(lambda v: torch.relu(w @ v + b)))(x)   # (5, k, d), by autograd
+        cases.append(((w, b, x), (jacobians**2).sum(dim=(1, 2))))
+    return cases
+
+
 CODING: dict[str, CodingExercise] = {
     "01.4": CodingExercise("epoch_average", _epoch_average_cases,
                            "Weight each batch's mean loss by its number of images: the last batch can be smaller."),
@@ -137,6 +149,9 @@ CODING: dict[str, CodingExercise] = {
     "06.5": CodingExercise("denoising_loss", _denoising_loss_cases,
                            "Corrupt x with ae.add_noise(x, noise, seed=None, generator=generator) (the check repeats that "
                            "draw), reconstruct, and compare with the clean x."),
+    "07.4": CodingExercise("relu_jacobian_norm", _relu_jacobian_norm_cases,
+                           "Row j of the Jacobian is relu'(a_j) W_j with a = x @ W.T + b: W_j where a_j > 0, zero "
+                           "elsewhere. Sum ||W_j||^2 over the active units of each row of x.", rtol=1e-6, atol=1e-9),
 }
 
 

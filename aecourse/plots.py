@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import matplotlib.pyplot as plt
 import torch
 from matplotlib.colors import Normalize
+from matplotlib.ticker import MaxNLocator
 from torch import Tensor, nn
 
 from .training import History, _model_device, reconstruct
@@ -20,6 +21,7 @@ __all__ = [
     "plot_image_rows",
     "plot_images",
     "plot_latent",
+    "plot_loss_parts",
     "plot_manifold",
     "plot_reconstructions",
 ]
@@ -135,6 +137,27 @@ def plot_history(
     ax.set_xlabel("epoch")
     ax.set_ylabel(ylabel)
     ax.set_title(ax.get_title() or "Loss per epoch")
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_loss_parts(
+    history: History, *, ax: plt.Axes | None = None, log: bool = True, title: str | None = None,
+) -> plt.Axes:
+    """Each named part of a regularised model's loss (History.parts) per epoch, one curve each (notebooks/07_regularized.ipynb)."""
+    if not history.parts:
+        raise ValueError("history has no loss parts: train a model whose training_loss names its parts in "
+                         "TrainingLoss(total, {\"reconstruction\": ..., ...}), or use plot_history.")
+    ax = _axes(ax, (6, 4))
+    for name, values in history.parts.items():
+        ax.plot(range(1, len(values) + 1), values, marker="o", label=name)
+    if log:
+        ax.set_yscale("log")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean per sample")
+    ax.set_title(title or "Parts of the training loss per epoch")
     ax.legend()
     ax.grid(True, alpha=0.3)
     return ax

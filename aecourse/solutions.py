@@ -59,6 +59,12 @@ def denoising_loss(model: Callable[[Tensor], Tensor], x: Tensor, noise: float, g
     return F.mse_loss(model(noisy), x)                            # ... and compare with the CLEAN x
 
 
+def relu_jacobian_norm(w: Tensor, b: Tensor, x: Tensor) -> Tensor:
+    """Exercise 07.4: ||dh/dx||_F^2 of the encoder h(x) = relu(W x + b), for each row of x."""
+    active = (x @ w.T + b > 0).to(w.dtype)      # (N, k): relu'(a_j) is 1 where a_j > 0, else 0
+    return active @ (w**2).sum(dim=1)           # (N,): sum of ||W_j||^2 over the active units
+
+
 SOLUTIONS: dict[str, Callable] = {
     "01.4": epoch_average,
     "02.4": pca_reconstruct,
@@ -66,4 +72,5 @@ SOLUTIONS: dict[str, Callable] = {
     "04.4": nearest_centroid,
     "05.5": conv_out_dilated,
     "06.5": denoising_loss,
+    "07.4": relu_jacobian_norm,
 }

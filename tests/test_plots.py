@@ -63,6 +63,21 @@ def test_plot_history_draws_train_and_validation_curves():
     assert ax.get_xlabel() == "epoch" and ax.get_yscale() == "log"
 
 
+def test_plot_loss_parts_draws_one_curve_per_part():
+    history = ae.History(train_loss=[0.5, 0.3], parts={"reconstruction": [0.04, 0.03], "sparsity": [30.0, 20.0]})
+    fig, ax = plt.subplots()
+    assert ae.plot_loss_parts(history, ax=ax) is ax
+    assert [line.get_label() for line in ax.lines] == ["reconstruction", "sparsity"]
+    assert list(ax.lines[1].get_xdata()) == [1, 2] and list(ax.lines[1].get_ydata()) == [30.0, 20.0]
+    assert ax.get_xlabel() == "epoch" and ax.get_yscale() == "log"
+    assert ae.plot_loss_parts(history, log=False).get_yscale() == "linear"
+
+
+def test_plot_loss_parts_refuses_a_history_without_parts():
+    with pytest.raises(ValueError, match="no loss parts"):
+        ae.plot_loss_parts(ae.History(train_loss=[0.1, 0.05]))
+
+
 def test_plot_latent_colours_codes_by_digit():
     codes = torch.randn(200, 2, generator=torch.Generator().manual_seed(0))
     labels = torch.arange(200) % 10
