@@ -122,6 +122,18 @@ def _denoising_loss_cases() -> list[Case]:
     return cases
 
 
+def _pair_auc_cases() -> list[Case]:
+    from .anomaly import auc
+
+    cases = []
+    for seed, (n, m, values) in enumerate([(5, 4, 3), (40, 25, 6), (200, 150, 1000)]):
+        g = torch.Generator().manual_seed(seed)
+        normal = torch.randint(0, values, (n,), generator=g).float()               # few values: ties happen
+        anomalous = torch.randint(1, values + 1, (m,), generator=g).float()
+        cases.append(((normal, anomalous), auc(normal, anomalous)))                 # the rank formula (Mann-Whitney)
+    return cases
+
+
 CODING: dict[str, CodingExercise] = {
     "01.4": CodingExercise("epoch_average", _epoch_average_cases,
                            "Weight each batch's mean loss by its number of images: the last batch can be smaller."),
@@ -137,6 +149,9 @@ CODING: dict[str, CodingExercise] = {
     "06.5": CodingExercise("denoising_loss", _denoising_loss_cases,
                            "Corrupt x with ae.add_noise(x, noise, seed=None, generator=generator) (the check repeats that "
                            "draw), reconstruct, and compare with the clean x."),
+    "09.4": CodingExercise("pair_auc", _pair_auc_cases,
+                           "Compare every anomalous score with every normal one (broadcast a[:, None] against n[None, :]): "
+                           "a pair ranked right counts 1, a tie 1/2; divide by the number of pairs.", rtol=1e-9),
 }
 
 

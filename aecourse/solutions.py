@@ -59,6 +59,13 @@ def denoising_loss(model: Callable[[Tensor], Tensor], x: Tensor, noise: float, g
     return F.mse_loss(model(noisy), x)                            # ... and compare with the CLEAN x
 
 
+def pair_auc(normal: Tensor, anomalous: Tensor) -> float:
+    """Exercise 09.4: the share of (normal, anomalous) pairs in which the anomalous score is higher, ties half."""
+    higher = (anomalous[:, None] > normal[None, :]).double()    # (A, N): this pair is ranked right
+    tied = (anomalous[:, None] == normal[None, :]).double()     # (A, N): a tie counts half
+    return (higher + tied / 2).mean().item()
+
+
 SOLUTIONS: dict[str, Callable] = {
     "01.4": epoch_average,
     "02.4": pca_reconstruct,
@@ -66,4 +73,5 @@ SOLUTIONS: dict[str, Callable] = {
     "04.4": nearest_centroid,
     "05.5": conv_out_dilated,
     "06.5": denoising_loss,
+    "09.4": pair_auc,
 }
