@@ -4,6 +4,16 @@ The notebooks in notebooks/ teach the ideas; this package holds the plumbing the
 data, models, training, PCA, plots and a live explorer of 2-D codes.
 """
 
+from .anomaly import (
+    auc,
+    nearest_distance,
+    plot_roc,
+    plot_score_histograms,
+    rates_at,
+    roc_curve,
+    split_scores,
+    threshold_at_fpr,
+)
 from .data import (
     FASHION_MNIST_FILES,
     MNIST_FILES,
@@ -50,6 +60,8 @@ from .training import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "auc", "nearest_distance", "plot_roc", "plot_score_histograms", "rates_at", "roc_curve", "split_scores",
+    "threshold_at_fpr",
     "FASHION_MNIST_FILES", "MNIST_FILES", "Batches", "DatasetNotFoundError", "Digits", "MNISTNotFoundError", "add_noise",
     "data_root", "load_fashion_mnist", "load_mnist", "verify_fashion_mnist", "verify_mnist",
     "check", "check_function", "show_solution",

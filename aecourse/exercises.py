@@ -134,6 +134,18 @@ def _relu_jacobian_norm_cases() -> list[Case]:
     return cases
 
 
+def _pair_auc_cases() -> list[Case]:
+    from .anomaly import auc
+
+    cases = []
+    for seed, (n, m, values) in enumerate([(5, 4, 3), (40, 25, 6), (200, 150, 1000)]):
+        g = torch.Generator().manual_seed(seed)
+        normal = torch.randint(0, values, (n,), generator=g).float()               # few values: ties happen
+        anomalous = torch.randint(1, values + 1, (m,), generator=g).float()
+        cases.append(((normal, anomalous), auc(normal, anomalous)))                 # the rank formula (Mann-Whitney)
+    return cases
+
+
 CODING: dict[str, CodingExercise] = {
     "01.4": CodingExercise("epoch_average", _epoch_average_cases,
                            "Weight each batch's mean loss by its number of images: the last batch can be smaller."),
@@ -152,6 +164,9 @@ CODING: dict[str, CodingExercise] = {
     "07.4": CodingExercise("relu_jacobian_norm", _relu_jacobian_norm_cases,
                            "Row j of the Jacobian is relu'(a_j) W_j with a = x @ W.T + b: W_j where a_j > 0, zero "
                            "elsewhere. Sum ||W_j||^2 over the active units of each row of x.", rtol=1e-6, atol=1e-9),
+    "09.4": CodingExercise("pair_auc", _pair_auc_cases,
+                           "Compare every anomalous score with every normal one (broadcast a[:, None] against n[None, :]): "
+                           "a pair ranked right counts 1, a tie 1/2; divide by the number of pairs.", rtol=1e-9),
 }
 
 

@@ -65,6 +65,13 @@ def relu_jacobian_norm(w: Tensor, b: Tensor, x: Tensor) -> Tensor:
     return active @ (w**2).sum(dim=1)           # (N,): sum of ||W_j||^2 over the active units
 
 
+def pair_auc(normal: Tensor, anomalous: Tensor) -> float:
+    """Exercise 09.4: the share of (normal, anomalous) pairs in which the anomalous score is higher, ties half."""
+    higher = (anomalous[:, None] > normal[None, :]).double()    # (A, N): this pair is ranked right
+    tied = (anomalous[:, None] == normal[None, :]).double()     # (A, N): a tie counts half
+    return (higher + tied / 2).mean().item()
+
+
 SOLUTIONS: dict[str, Callable] = {
     "01.4": epoch_average,
     "02.4": pca_reconstruct,
@@ -73,4 +80,5 @@ SOLUTIONS: dict[str, Callable] = {
     "05.5": conv_out_dilated,
     "06.5": denoising_loss,
     "07.4": relu_jacobian_norm,
+    "09.4": pair_auc,
 }
