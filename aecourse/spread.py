@@ -72,6 +72,7 @@ class CellSpread:
     text_differs: bool = False                  # something other than numbers differed
     errors: list[str] = field(default_factory=list)   # runs in which the cell raised
     runs: int = 0                               # runs that executed this very cell (same id and source)
+    ranges: list[tuple[float, float]] = field(default_factory=list)   # per number: (max - min, max |value|)
 
     @property
     def differs(self) -> bool:
@@ -88,7 +89,11 @@ class CellSpread:
             return False
         if self.spread == 0:
             return True
-        return self.tolerance is not None and self.tolerance.rtol >= MARGIN * self.spread
+        if self.tolerance is None:
+            return False
+        # each number's range, with the margin, within what math.isclose(rel_tol=rtol, abs_tol=atol) allows
+        rtol, atol = self.tolerance.rtol, self.tolerance.atol
+        return all(MARGIN * width <= max(rtol * scale, atol) for width, scale in self.ranges)
 
 
 def nice_tolerance(spread: float) -> float:
@@ -156,6 +161,7 @@ def measure(stored: Path, runs: Sequence[Path]) -> list[CellSpread]:
                 lo, hi = min(values), max(values)
                 scale = max(abs(lo), abs(hi))
                 s = (hi - lo) / scale if scale else 0.0
+                row.ranges.append((hi - lo, scale))
                 if s > row.spread:
                     row.spread = s
                     row.worst = _around(base, j)
@@ -182,7 +188,7 @@ def format_report(rows: Sequence[CellSpread], runs: Sequence[Path]) -> str:
     for r in rows:
         if not r.differs and r.tolerance is None:
             continue
-        tag = f"rtol={r.tolerance.rtol:g}" if r.tolerance else "exact"
+        tag = str(r.tolerance) if r.tolerance else "exact"
         if r.errors:
             verdict = "RAISED in " + "; ".join(r.errors)
         elif r.text_differs:

@@ -126,3 +126,17 @@ def test_spread_measures_each_cell_against_every_run(tmp_path):
     assert rows[1].suggested == 0.12   # 1.5 x 7.6%, rounded up to a whole percent
     assert rows[2].tolerance == Tolerance(0.01) and not rows[2].ok
     assert rows[3].text_differs and not rows[3].ok
+
+
+def test_spread_counts_a_cells_atol_as_coverage(tmp_path):
+    from aecourse.spread import measure
+
+    # a standard deviation of a few points moves far in relative terms; an absolute tolerance covers it
+    tags = [["nbval-rtol=0.1", "nbval-atol=6"], ["nbval-rtol=0.1", "nbval-atol=2"]]
+    stored = _stored(tmp_path / "nb.ipynb", ["acc 72.1 +- 3.4\n", "acc 72.1 +- 3.4\n"], tags)
+    run = tmp_path / "native-s1"
+    _stored(run / "nb.ipynb", ["acc 73.8 +- 1.2\n", "acc 73.8 +- 1.2\n"], tags)
+    rows = measure(stored, [run])
+    assert rows[0].spread == pytest.approx(2.2 / 3.4)          # 65% of the larger std
+    assert rows[0].ok                                          # 1.5 x 2.2 points <= atol 6
+    assert not rows[1].ok                                      # 1.5 x 2.2 points > atol 2 and > 10% of 3.4
