@@ -18,10 +18,13 @@ __all__ = [
     "plot_decoded",
     "plot_history",
     "plot_image_rows",
+    "lattice_codes",
     "plot_images",
+    "plot_lattice",
     "plot_latent",
     "plot_manifold",
     "plot_reconstructions",
+    "plot_samples",
 ]
 
 
@@ -198,3 +201,69 @@ def plot_decoded(
         ax.set_xticks([14 + 30 * i for i in range(n)], ["(" + ", ".join(f"{v:.1f}" for v in z) + ")" for z in codes.detach().tolist()])
         ax.tick_params(axis="x", length=0)
     return ax
+
+
+def _values(values: Sequence[float] | Tensor, name: str) -> Tensor:
+    """A non-empty 1-D sequence of finite numbers as a float tensor, or a clear error naming `name`."""
+    try:
+        v = torch.as_tensor(values, dtype=torch.float32).detach().cpu()
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"{name} must be a 1-D sequence of numbers, got {values!r}.") from err
+    if v.ndim != 1 or len(v) == 0 or not torch.isfinite(v).all():
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of finite numbers, got shape {tuple(v.shape)}.")
+    return v
+
+
+def lattice_codes(z1_values: Sequence[float] | Tensor, z2_values: Sequence[float] | Tensor) -> Tensor:
+    """The 2-D codes of the lattice z1 x z2 in plot_lattice's order, (len(z2) * len(z1), 2) (notebooks/08_vae.ipynb).
+
+    Row by row from the last z2 value (top) to the first (bottom); within a row, z1 in the given order.
+    """
+    z1, z2 = _values(z1_values, "z1_values"), _values(z2_values, "z2_values")
+    rows = z2.flip(0)                                                      # increasing z2 points up, as in a scatter plot
+    return torch.stack([z1.repeat(len(rows)), rows.repeat_interleave(len(z1))], dim=1)
+
+
+def plot_lattice(
+    model: nn.Module, z1_values: Sequence[float] | Tensor, z2_values: Sequence[float] | Tensor, *,
+    ax: plt.Axes | None = None, title: str | None = None,
+) -> plt.Axes:
+    """Decode the lattice of 2-D codes z1 x z2 and draw it as one picture, ticks at the values (notebooks/08_vae.ipynb).
+
+    Rows go from the last z2 value (top) to the first (bottom), so increasing values point up like a
+    scatter plot's axis; lattice_codes gives the codes in the order drawn.
+    """
+    codes = lattice_codes(z1_values, z2_values)
+    z1, z2 = _values(z1_values, "z1_values"), _values(z2_values, "z2_values").flip(0)
+    try:
+        images = _decode(model, codes)
+    except (ValueError, RuntimeError) as err:
+        raise ValueError(f"plot_lattice needs a model that decodes 2-D codes; {type(model).__name__} cannot: {err}") from err
+    ax = _axes(ax, (0.5 * len(z1) + 1, 0.5 * len(z2) + 1))
+    plot_images(images, nrow=len(z1), ax=ax, title=title)
+    step1, step2 = max(1, len(z1) // 6), max(1, len(z2) // 6)
+    ax.set_xticks([14 + 30 * i for i in range(0, len(z1), step1)], [f"{z1[i].item():.2g}" for i in range(0, len(z1), step1)])
+    ax.set_yticks([14 + 30 * i for i in range(0, len(z2), step2)], [f"{z2[i].item():.2g}" for i in range(0, len(z2), step2)])
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    return ax
+
+
+def plot_samples(
+    model: nn.Module, n: int, *, latent_dim: int | None = None, seed: int = 0, nrow: int = 10,
+    ax: plt.Axes | None = None, title: str | None = None,
+) -> plt.Axes:
+    """Decode n codes drawn from the prior N(0, I) with a seeded generator, as a grid (notebooks/08_vae.ipynb).
+
+    latent_dim defaults to model.config["latent_dim"]; the same seed draws the same codes.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive number of samples, got {n!r}.")
+    if latent_dim is None:
+        latent_dim = getattr(model, "config", {}).get("latent_dim")
+        if latent_dim is None:
+            raise ValueError(f"pass latent_dim=: {type(model).__name__} has no config['latent_dim'].")
+    if not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer (the code size), got {latent_dim!r}.")
+    codes = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))   # z ~ N(0, I)
+    return plot_images(_decode(model, codes), nrow=min(nrow, n), ax=ax, title=title)
