@@ -122,6 +122,19 @@ def _denoising_loss_cases() -> list[Case]:
     return cases
 
 
+def _kl_diagonal_cases() -> list[Case]:
+    from torch.distributions import Normal, kl_divergence
+
+    g = torch.Generator().manual_seed(0)
+    cases = []
+    for n, k in ((1, 1), (4, 2), (16, 32)):
+        mu = 2 * torch.randn(n, k, generator=g, dtype=torch.float64)
+        logvar = torch.randn(n, k, generator=g, dtype=torch.float64)
+        expected = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(dim=1)   # torch's own formula
+        cases.append(((mu, logvar), expected))
+    return cases
+
+
 CODING: dict[str, CodingExercise] = {
     "01.4": CodingExercise("epoch_average", _epoch_average_cases,
                            "Weight each batch's mean loss by its number of images: the last batch can be smaller."),
@@ -137,6 +150,9 @@ CODING: dict[str, CodingExercise] = {
     "06.5": CodingExercise("denoising_loss", _denoising_loss_cases,
                            "Corrupt x with ae.add_noise(x, noise, seed=None, generator=generator) (the check repeats that "
                            "draw), reconstruct, and compare with the clean x."),
+    "08.4": CodingExercise("kl_diagonal", _kl_diagonal_cases,
+                           "Per coordinate 0.5 * (mu**2 + exp(logvar) - 1 - logvar); sum (not average) over the code's "
+                           "coordinates, dim=1: one value per image."),
 }
 
 

@@ -59,6 +59,12 @@ def denoising_loss(model: Callable[[Tensor], Tensor], x: Tensor, noise: float, g
     return F.mse_loss(model(noisy), x)                            # ... and compare with the CLEAN x
 
 
+def kl_diagonal(mu: Tensor, logvar: Tensor) -> Tensor:
+    """Exercise 08.4: KL(N(mu, diag(exp(logvar))) || N(0, I)) of each row, (N,)."""
+    per_coordinate = 0.5 * (mu**2 + logvar.exp() - 1 - logvar)   # (N, k): one term per code coordinate
+    return per_coordinate.sum(dim=1)                               # (N,): independent coordinates add up
+
+
 SOLUTIONS: dict[str, Callable] = {
     "01.4": epoch_average,
     "02.4": pca_reconstruct,
@@ -66,4 +72,5 @@ SOLUTIONS: dict[str, Callable] = {
     "04.4": nearest_centroid,
     "05.5": conv_out_dilated,
     "06.5": denoising_loss,
+    "08.4": kl_diagonal,
 }

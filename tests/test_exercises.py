@@ -59,8 +59,13 @@ def _noisy_target(model, x, noise, generator):
     return F.mse_loss(model(noisy), noisy)
 
 
+def _averages_the_coordinates(mu, logvar):
+    return (0.5 * (mu**2 + logvar.exp() - 1 - logvar)).mean(dim=1)
+
+
 WRONG = {"01.4": _plain_mean, "02.4": _forgets_the_mean, "03.4": _forgets_the_biases,
-         "04.4": _nearest_neighbour, "05.5": _ignores_dilation, "06.5": _noisy_target}
+         "04.4": _nearest_neighbour, "05.5": _ignores_dilation, "06.5": _noisy_target,
+         "08.4": _averages_the_coordinates}
 
 
 def test_every_coding_exercise_has_a_worked_solution_of_its_name():
