@@ -33,14 +33,18 @@ from .explore import LatentExplorer, explore_latent
 from .models import Autoencoder, ConvAutoencoder, LinearAutoencoder, MLPAutoencoder, TrainingLoss
 from .pca import PCA, principal_angles
 from .plots import (
+    lattice_codes,
+    manifold_values,
     plot_decoded,
     plot_history,
     plot_image_rows,
     plot_images,
+    plot_lattice,
     plot_latent,
     plot_loss_parts,
     plot_manifold,
     plot_reconstructions,
+    plot_samples,
 )
 from .source import show_source
 from .training import (
@@ -68,8 +72,8 @@ __all__ = [
     "LatentExplorer", "explore_latent",
     "Autoencoder", "ConvAutoencoder", "LinearAutoencoder", "MLPAutoencoder", "TrainingLoss",
     "PCA", "principal_angles",
-    "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_latent", "plot_loss_parts",
-    "plot_manifold", "plot_reconstructions",
+    "lattice_codes", "manifold_values", "plot_decoded", "plot_history", "plot_image_rows", "plot_images", "plot_lattice", "plot_latent",
+    "plot_loss_parts", "plot_manifold", "plot_reconstructions", "plot_samples",
     "History", "checkpoint_dir", "checkpoint_path", "choose_device", "evaluate", "fit", "load_checkpoint", "load_weights",
     "reconstruct", "save_checkpoint", "seed_everything",
     "show_source",

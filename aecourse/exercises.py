@@ -134,6 +134,19 @@ def _relu_jacobian_norm_cases() -> list[Case]:
     return cases
 
 
+def _kl_diagonal_cases() -> list[Case]:
+    from torch.distributions import Normal, kl_divergence
+
+    g = torch.Generator().manual_seed(0)
+    cases = []
+    for n, k in ((1, 1), (4, 2), (16, 32)):
+        mu = 2 * torch.randn(n, k, generator=g, dtype=torch.float64)
+        logvar = torch.randn(n, k, generator=g, dtype=torch.float64)
+        expected = kl_divergence(Normal(mu, (0.5 * logvar).exp()), Normal(0.0, 1.0)).sum(dim=1)   # torch's own formula
+        cases.append(((mu, logvar), expected))
+    return cases
+
+
 def _pair_auc_cases() -> list[Case]:
     from .anomaly import auc
 
@@ -164,6 +177,9 @@ CODING: dict[str, CodingExercise] = {
     "07.4": CodingExercise("relu_jacobian_norm", _relu_jacobian_norm_cases,
                            "Row j of the Jacobian is relu'(a_j) W_j with a = x @ W.T + b: W_j where a_j > 0, zero "
                            "elsewhere. Sum ||W_j||^2 over the active units of each row of x.", rtol=1e-6, atol=1e-9),
+    "08.4": CodingExercise("kl_diagonal", _kl_diagonal_cases,
+                           "Per coordinate 0.5 * (mu**2 + exp(logvar) - 1 - logvar); sum (not average) over the code's "
+                           "coordinates, dim=1: one value per image."),
     "09.4": CodingExercise("pair_auc", _pair_auc_cases,
                            "Compare every anomalous score with every normal one (broadcast a[:, None] against n[None, :]): "
                            "a pair ranked right counts 1, a tie 1/2; divide by the number of pairs.", rtol=1e-9),

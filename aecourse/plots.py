@@ -6,6 +6,7 @@ Every helper draws into `ax` (or a new figure's axes), returns the axes, and nev
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import matplotlib.pyplot as plt
 import torch
@@ -19,11 +20,15 @@ __all__ = [
     "plot_decoded",
     "plot_history",
     "plot_image_rows",
+    "lattice_codes",
     "plot_images",
+    "plot_lattice",
     "plot_latent",
     "plot_loss_parts",
+    "manifold_values",
     "plot_manifold",
     "plot_reconstructions",
+    "plot_samples",
 ]
 
 
@@ -184,27 +189,41 @@ def plot_latent(
     return ax
 
 
+def manifold_values(
+    codes: Tensor, n: int = 15, *, quantile: float = 0.02, spacing: Literal["linear", "quantile"] = "linear",
+) -> tuple[Tensor, Tensor]:
+    """The n values of z1 and of z2 at which plot_manifold decodes the 2-D `codes` (notebooks/04_bottleneck_2d.ipynb).
+
+    "linear": evenly spaced from the `quantile` to the 1 - `quantile` quantile of each coordinate.
+    "quantile": at the evenly spaced quantiles themselves, so every column (and every row) of the
+    lattice holds the same share of the codes: crowded regions get more tiles, long arms fewer.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 2:
+        raise ValueError(f"n must be an integer of at least 2 (tiles per side), got {n!r}.")
+    if not 0 <= quantile < 0.5:
+        raise ValueError(f"quantile must be in [0, 0.5), got {quantile!r}.")
+    (lo1, hi1), (lo2, hi2) = _code_span(codes, quantile, "plot_manifold")
+    if spacing == "linear":
+        return torch.linspace(lo1, hi1, n), torch.linspace(lo2, hi2, n)
+    if spacing == "quantile":
+        q = torch.linspace(quantile, 1 - quantile, n)
+        values = torch.quantile(codes.detach().cpu().float(), q, dim=0)   # (n, 2)
+        return values[:, 0].contiguous(), values[:, 1].contiguous()
+    raise ValueError(f'spacing must be "linear" or "quantile", got {spacing!r}.')
+
+
 def plot_manifold(
-    model: nn.Module, codes: Tensor, *, n: int = 15, quantile: float = 0.02, ax: plt.Axes | None = None,
-    title: str | None = None,
+    model: nn.Module, codes: Tensor, *, n: int = 15, quantile: float = 0.02,
+    spacing: Literal["linear", "quantile"] = "linear", ax: plt.Axes | None = None, title: str | None = None,
 ) -> plt.Axes:
     """Decode an n x n lattice spanning the region the 2-D `codes` occupy, as one image (notebooks/04_bottleneck_2d.ipynb).
 
     The lattice spans the `quantile` to 1 - `quantile` range of each coordinate, so outliers do
-    not stretch it; rows go from high z_2 (top) to low z_2 (bottom), like the scatter plot.
+    not stretch it, at the values manifold_values gives for `spacing`; rows go from high z_2 (top)
+    to low z_2 (bottom), like the scatter plot.
     """
-    (lo1, hi1), (lo2, hi2) = _code_span(codes, quantile, "plot_manifold")
-    z1 = torch.linspace(lo1, hi1, n)
-    z2 = torch.linspace(hi2, lo2, n)
-    lattice = torch.stack(torch.meshgrid(z2, z1, indexing="ij")[::-1], dim=-1).reshape(-1, 2)  # row-major, (n*n, 2)
-    ax = _axes(ax, (7, 7))
-    plot_images(_decode(model, lattice), nrow=n, ax=ax, title=title)
-    ticks = [14 + 30 * i for i in range(0, n, max(1, n // 5))]
-    ax.set_xticks(ticks, [f"{z1[i // 30].item():.1f}" for i in ticks])
-    ax.set_yticks(ticks, [f"{z2[i // 30].item():.1f}" for i in ticks])
-    ax.set_xlabel("$z_1$")
-    ax.set_ylabel("$z_2$")
-    return ax
+    z1, z2 = manifold_values(codes, n, quantile=quantile, spacing=spacing)
+    return plot_lattice(model, z1, z2, ax=ax if ax is not None else _axes(None, (7, 7)), title=title)
 
 
 def plot_decoded(
@@ -221,3 +240,69 @@ def plot_decoded(
         ax.set_xticks([14 + 30 * i for i in range(n)], ["(" + ", ".join(f"{v:.1f}" for v in z) + ")" for z in codes.detach().tolist()])
         ax.tick_params(axis="x", length=0)
     return ax
+
+
+def _values(values: Sequence[float] | Tensor, name: str) -> Tensor:
+    """A non-empty 1-D sequence of finite numbers as a float tensor, or a clear error naming `name`."""
+    try:
+        v = torch.as_tensor(values, dtype=torch.float32).detach().cpu()
+    except (TypeError, ValueError, RuntimeError) as err:
+        raise ValueError(f"{name} must be a 1-D sequence of numbers, got {values!r}.") from err
+    if v.ndim != 1 or len(v) == 0 or not torch.isfinite(v).all():
+        raise ValueError(f"{name} must be a non-empty 1-D sequence of finite numbers, got shape {tuple(v.shape)}.")
+    return v
+
+
+def lattice_codes(z1_values: Sequence[float] | Tensor, z2_values: Sequence[float] | Tensor) -> Tensor:
+    """The 2-D codes of the lattice z1 x z2 in plot_lattice's order, (len(z2) * len(z1), 2) (notebooks/08_vae.ipynb).
+
+    Row by row from the last z2 value (top) to the first (bottom); within a row, z1 in the given order.
+    """
+    z1, z2 = _values(z1_values, "z1_values"), _values(z2_values, "z2_values")
+    rows = z2.flip(0)                                                      # increasing z2 points up, as in a scatter plot
+    return torch.stack([z1.repeat(len(rows)), rows.repeat_interleave(len(z1))], dim=1)
+
+
+def plot_lattice(
+    model: nn.Module, z1_values: Sequence[float] | Tensor, z2_values: Sequence[float] | Tensor, *,
+    ax: plt.Axes | None = None, title: str | None = None,
+) -> plt.Axes:
+    """Decode the lattice of 2-D codes z1 x z2 and draw it as one picture, ticks at the values (notebooks/08_vae.ipynb).
+
+    Rows go from the last z2 value (top) to the first (bottom), so increasing values point up like a
+    scatter plot's axis; lattice_codes gives the codes in the order drawn.
+    """
+    codes = lattice_codes(z1_values, z2_values)
+    z1, z2 = _values(z1_values, "z1_values"), _values(z2_values, "z2_values").flip(0)
+    try:
+        images = _decode(model, codes)
+    except (ValueError, RuntimeError) as err:
+        raise ValueError(f"plot_lattice needs a model that decodes 2-D codes; {type(model).__name__} cannot: {err}") from err
+    ax = _axes(ax, (0.5 * len(z1) + 1, 0.5 * len(z2) + 1))
+    plot_images(images, nrow=len(z1), ax=ax, title=title)
+    step1, step2 = max(1, len(z1) // 6), max(1, len(z2) // 6)
+    ax.set_xticks([14 + 30 * i for i in range(0, len(z1), step1)], [f"{z1[i].item():.2g}" for i in range(0, len(z1), step1)])
+    ax.set_yticks([14 + 30 * i for i in range(0, len(z2), step2)], [f"{z2[i].item():.2g}" for i in range(0, len(z2), step2)])
+    ax.set_xlabel("$z_1$")
+    ax.set_ylabel("$z_2$")
+    return ax
+
+
+def plot_samples(
+    model: nn.Module, n: int, *, latent_dim: int | None = None, seed: int = 0, nrow: int = 10,
+    ax: plt.Axes | None = None, title: str | None = None,
+) -> plt.Axes:
+    """Decode n codes drawn from the prior N(0, I) with a seeded generator, as a grid (notebooks/08_vae.ipynb).
+
+    latent_dim defaults to model.config["latent_dim"]; the same seed draws the same codes.
+    """
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"n must be a positive number of samples, got {n!r}.")
+    if latent_dim is None:
+        latent_dim = getattr(model, "config", {}).get("latent_dim")
+        if latent_dim is None:
+            raise ValueError(f"pass latent_dim=: {type(model).__name__} has no config['latent_dim'].")
+    if not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ValueError(f"latent_dim must be a positive integer (the code size), got {latent_dim!r}.")
+    codes = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))   # z ~ N(0, I)
+    return plot_images(_decode(model, codes), nrow=min(nrow, n), ax=ax, title=title)

@@ -65,6 +65,12 @@ def relu_jacobian_norm(w: Tensor, b: Tensor, x: Tensor) -> Tensor:
     return active @ (w**2).sum(dim=1)           # (N,): sum of ||W_j||^2 over the active units
 
 
+def kl_diagonal(mu: Tensor, logvar: Tensor) -> Tensor:
+    """Exercise 08.4: KL(N(mu, diag(exp(logvar))) || N(0, I)) of each row, (N,)."""
+    per_coordinate = 0.5 * (mu**2 + logvar.exp() - 1 - logvar)   # (N, k): one term per code coordinate
+    return per_coordinate.sum(dim=1)                               # (N,): independent coordinates add up
+
+
 def pair_auc(normal: Tensor, anomalous: Tensor) -> float:
     """Exercise 09.4: the share of (normal, anomalous) pairs in which the anomalous score is higher, ties half."""
     higher = (anomalous[:, None] > normal[None, :]).double()    # (A, N): this pair is ranked right
@@ -80,5 +86,6 @@ SOLUTIONS: dict[str, Callable] = {
     "05.5": conv_out_dilated,
     "06.5": denoising_loss,
     "07.4": relu_jacobian_norm,
+    "08.4": kl_diagonal,
     "09.4": pair_auc,
 }

@@ -63,13 +63,17 @@ def _forgets_the_relu(w, b, x):
     return (w**2).sum().expand(x.shape[0])   # every unit counted, active or not
 
 
+def _averages_the_coordinates(mu, logvar):
+    return (0.5 * (mu**2 + logvar.exp() - 1 - logvar)).mean(dim=1)
+
+
 def _ignores_ties(normal, anomalous):
     return (anomalous[:, None] > normal[None, :]).double().mean().item()
 
 
 WRONG = {"01.4": _plain_mean, "02.4": _forgets_the_mean, "03.4": _forgets_the_biases,
          "04.4": _nearest_neighbour, "05.5": _ignores_dilation, "06.5": _noisy_target, "07.4": _forgets_the_relu,
-         "09.4": _ignores_ties}
+         "08.4": _averages_the_coordinates, "09.4": _ignores_ties}
 
 
 def test_every_coding_exercise_has_a_worked_solution_of_its_name():

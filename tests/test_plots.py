@@ -106,6 +106,33 @@ def test_plot_manifold_decodes_an_n_by_n_lattice():
         ae.plot_manifold(model, torch.randn(5, 3))
 
 
+def test_manifold_values_space_the_lattice_linearly_or_by_quantiles():
+    codes = torch.randn(4000, 2, generator=torch.Generator().manual_seed(0)) ** 3   # crowded centre, long arms
+    z1, z2 = ae.manifold_values(codes, 9, quantile=0.02)
+    assert torch.allclose(z1.diff(), z1.diff()[0].expand(8)) and torch.allclose(z2.diff(), z2.diff()[0].expand(8))
+    q1, q2 = ae.manifold_values(codes, 9, quantile=0.02, spacing="quantile")
+    # the same end points, but every gap between neighbouring values holds the same share of the codes
+    assert torch.allclose(q1[[0, -1]], z1[[0, -1]]) and torch.allclose(q2[[0, -1]], z2[[0, -1]])
+    shares = torch.stack([((codes[:, 0] > a) & (codes[:, 0] <= b)).float().mean() for a, b in zip(q1, q1[1:])])
+    assert torch.allclose(shares, torch.full((8,), 0.96 / 8), atol=2e-3)
+    assert (q1.diff()[4] < z1.diff()[4]) and (q1.diff()[0] > z1.diff()[0])   # dense in the centre, sparse outside
+    with pytest.raises(ValueError, match="spacing"):
+        ae.manifold_values(codes, 9, spacing="log")
+    with pytest.raises(ValueError, match="at least 2"):
+        ae.manifold_values(codes, 1)
+    with pytest.raises(ValueError, match="quantile"):
+        ae.manifold_values(codes, 9, quantile=0.5)
+
+
+def test_plot_manifold_decodes_the_quantile_lattice():
+    model = ae.MLPAutoencoder(2, hidden=[16])
+    calls = []
+    model.decoder.register_forward_hook(lambda m, args, out: calls.append(args[0].clone()))
+    codes = torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
+    ae.plot_manifold(model, codes, n=4, spacing="quantile")
+    assert torch.equal(calls[0], ae.lattice_codes(*ae.manifold_values(codes, 4, spacing="quantile")))
+
+
 def test_plot_decoded_draws_the_digits_of_given_codes():
     torch.manual_seed(0)
     model = ae.MLPAutoencoder(2, hidden=[16]).eval()
@@ -121,3 +148,53 @@ def test_plot_decoded_draws_the_digits_of_given_codes():
     with pytest.raises(ValueError, match="codes of shape"):
         ae.plot_decoded(model, torch.zeros(2))
     plt.close(fig)
+
+
+def test_lattice_codes_go_row_by_row_from_the_highest_z2():
+    codes = ae.lattice_codes([-1.0, 0.0, 1.0], torch.tensor([-2.0, 2.0]))
+    assert codes.tolist() == [[-1.0, 2.0], [0.0, 2.0], [1.0, 2.0], [-1.0, -2.0], [0.0, -2.0], [1.0, -2.0]]
+    with pytest.raises(ValueError, match="z1_values must be a non-empty 1-D"):
+        ae.lattice_codes([], [0.0])
+    with pytest.raises(ValueError, match="z2_values must be a non-empty 1-D"):
+        ae.lattice_codes([0.0], [[0.0, 1.0]])
+    with pytest.raises(ValueError, match="z1_values must be"):
+        ae.lattice_codes(["a"], [0.0])
+
+
+def test_plot_lattice_decodes_the_grid_z1_by_z2():
+    torch.manual_seed(0)
+    model = ae.MLPAutoencoder(2, hidden=[16]).eval()
+    z1, z2 = torch.linspace(-2, 2, 4), torch.tensor([-1.0, 0.0, 1.0])
+    fig, ax = plt.subplots()
+    assert ae.plot_lattice(model, z1, z2, ax=ax, title="lattice") is ax
+    drawn = torch.from_numpy(ax.images[0].get_array().filled(float("nan")))
+    assert drawn.shape == (3 * 28 + 4, 4 * 28 + 6) and ax.get_title() == "lattice"
+    with torch.no_grad():
+        top_right = model.decode(torch.tensor([[2.0, 1.0]]))[0, 0]       # last z1, last z2: top right
+        bottom_left = model.decode(torch.tensor([[-2.0, -1.0]]))[0, 0]
+    assert torch.allclose(drawn[:28, -28:], top_right) and torch.allclose(drawn[-28:, :28], bottom_left)
+    assert ax.get_yticklabels()[0].get_text() == "1"                         # the top row is the largest z2
+    with pytest.raises(ValueError, match="decodes 2-D codes"):
+        ae.plot_lattice(ae.MLPAutoencoder(3, hidden=[8]), z1, z2)
+    with pytest.raises(ValueError, match="z2_values"):
+        ae.plot_lattice(model, z1, [float("nan")])
+
+
+def test_plot_samples_decodes_seeded_draws_from_the_prior():
+    torch.manual_seed(0)
+    model = ae.MLPAutoencoder(3, hidden=[16]).eval()
+    fig, (a, b) = plt.subplots(1, 2)
+    assert ae.plot_samples(model, 6, seed=1, nrow=3, ax=a, title="prior") is a
+    ae.plot_samples(model, 6, seed=1, nrow=3, ax=b)
+    drawn = a.images[0].get_array().filled(float("nan"))
+    assert drawn.shape == (2 * 28 + 2, 3 * 28 + 4) and a.get_title() == "prior"
+    assert (drawn == b.images[0].get_array().filled(float("nan")))[~torch.from_numpy(drawn).isnan().numpy()].all()
+    with torch.no_grad():
+        first = model.decode(torch.randn(6, 3, generator=torch.Generator().manual_seed(1)))[0, 0]
+    assert torch.allclose(torch.from_numpy(drawn[:28, :28]), first)
+    with pytest.raises(ValueError, match="n must be a positive"):
+        ae.plot_samples(model, 0)
+    with pytest.raises(ValueError, match="latent_dim must be a positive"):
+        ae.plot_samples(model, 4, latent_dim=0)
+    with pytest.raises(ValueError, match="pass latent_dim="):
+        ae.plot_samples(torch.nn.Linear(2, 784), 4)
