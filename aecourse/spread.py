@@ -140,7 +140,10 @@ def measure(stored: Path, runs: Sequence[Path]) -> list[CellSpread]:
     for i, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
-        row = CellSpread(stored.name, i, tolerance_of(cell.metadata.get("tags", [])))
+        tags = cell.metadata.get("tags", [])
+        if "nbval-ignore-output" in tags:   # nbval does not compare this cell's output: nothing to cover
+            continue
+        row = CellSpread(stored.name, i, tolerance_of(tags))
         base = _texts(cell, sanitize)
         texts = [base]
         for run, other in zip(runs, others):

@@ -140,3 +140,14 @@ def test_spread_counts_a_cells_atol_as_coverage(tmp_path):
     assert rows[0].spread == pytest.approx(2.2 / 3.4)          # 65% of the larger std
     assert rows[0].ok                                          # 1.5 x 2.2 points <= atol 6
     assert not rows[1].ok                                      # 1.5 x 2.2 points > atol 2 and > 10% of 3.4
+
+
+def test_spread_leaves_out_cells_nbval_does_not_compare(tmp_path):
+    from aecourse.spread import measure
+
+    tags = [["nbval-ignore-output"], []]
+    stored = _stored(tmp_path / "nb.ipynb", ["labels 3 5 8\n", "784 pixels\n"], tags)
+    run = tmp_path / "native-s1"
+    _stored(run / "nb.ipynb", ["labels 3 3 8\n", "784 pixels\n"], tags)
+    rows = measure(stored, [run])
+    assert [r.cell for r in rows] == [1] and rows[0].ok
