@@ -21,6 +21,10 @@ if TYPE_CHECKING:
 __all__ = ["LatentExplorer", "explore_latent"]
 
 Span = tuple[float, float]
+# What a stored notebook shows without a kernel (and what nbval compares): the same on every machine,
+# while the sliders' starting values depend on the trained codes.
+TEXT_WITHOUT_KERNEL = ("LatentExplorer: two sliders, z1 and z2, and the digit the decoder draws from them; "
+                       "run this cell in a live kernel to use it.")
 
 
 def _png(image: Tensor, scale: int) -> bytes:
@@ -71,7 +75,7 @@ class LatentExplorer:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        return {**bundle, "text/plain": repr(self)}  # short and stable, unlike the widget's own repr
+        return {**bundle, "text/plain": TEXT_WITHOUT_KERNEL}  # stable, unlike the widget's repr and the sliders' values
 
     def __repr__(self) -> str:
         return f"LatentExplorer(z1={self.z1.value:.2f}, z2={self.z2.value:.2f})"
