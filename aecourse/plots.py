@@ -17,15 +17,15 @@ from torch import Tensor, nn
 from .training import History, _model_device, reconstruct
 
 __all__ = [
+    "lattice_codes",
+    "manifold_values",
     "plot_decoded",
     "plot_history",
     "plot_image_rows",
-    "lattice_codes",
     "plot_images",
-    "plot_lattice",
     "plot_latent",
+    "plot_lattice",
     "plot_loss_parts",
-    "manifold_values",
     "plot_manifold",
     "plot_reconstructions",
     "plot_samples",
