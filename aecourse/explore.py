@@ -21,15 +21,20 @@ if TYPE_CHECKING:
 __all__ = ["LatentExplorer", "explore_latent"]
 
 Span = tuple[float, float]
-# What a stored notebook shows without a kernel (and what nbval compares): the same on every machine,
+# What a stored notebook shows without a kernel (and what nbval compares): the same on every
+# machine,
 # while the sliders' starting values depend on the trained codes.
-TEXT_WITHOUT_KERNEL = ("LatentExplorer: two sliders, z1 and z2, and the digit the decoder draws from them; "
-                       "run this cell in a live kernel to use it.")
+TEXT_WITHOUT_KERNEL = (
+    "LatentExplorer: two sliders, z1 and z2, and the digit the decoder draws from them; "
+    "run this cell in a live kernel to use it."
+)
 
 
 def _png(image: Tensor, scale: int) -> bytes:
-    """One image (1, 28, 28) as PNG bytes, each pixel a scale x scale block, drawn like plot_images (gray_r, 0 to 1)."""
-    pixels = image[0].numpy().repeat(scale, axis=0).repeat(scale, axis=1)  # (28 * scale, 28 * scale)
+    """One image (1, 28, 28) as PNG bytes, pixels as scale x scale blocks, like plot_images."""
+    pixels = (
+        image[0].numpy().repeat(scale, axis=0).repeat(scale, axis=1)
+    )  # (28 * scale, 28 * scale)
     buffer = io.BytesIO()
     plt.imsave(buffer, pixels, cmap="gray_r", vmin=0.0, vmax=1.0, format="png")
     return buffer.getvalue()
@@ -39,12 +44,19 @@ def _slider(name: str, span: Span) -> ipywidgets.FloatSlider:
     import ipywidgets as widgets  # imported here: only the explorer needs it
 
     lo, hi = span
-    return widgets.FloatSlider(value=(lo + hi) / 2, min=lo, max=hi, step=(hi - lo) / 100, description=name,
-                               readout_format=".2f", continuous_update=True)
+    return widgets.FloatSlider(
+        value=(lo + hi) / 2,
+        min=lo,
+        max=hi,
+        step=(hi - lo) / 100,
+        description=name,
+        readout_format=".2f",
+        continuous_update=True,
+    )
 
 
 class LatentExplorer:
-    """Sliders for z1 and z2 beside the digit model.decode([[z1, z2]]), redrawn as they move (notebooks/04_bottleneck_2d.ipynb).
+    """Sliders for z1 and z2 beside the digit model.decode([[z1, z2]]), redrawn live (notebook 04).
 
     Displaying it (the last line of a cell) shows `widget`.
     """
@@ -58,7 +70,8 @@ class LatentExplorer:
         self.z1, self.z2 = _slider("z₁", z1), _slider("z₂", z2)
         self.image: ipywidgets.Image = widgets.Image(format="png")
         self.widget: ipywidgets.HBox = widgets.HBox(
-            [widgets.VBox([self.z1, self.z2]), self.image], layout=widgets.Layout(align_items="center")
+            [widgets.VBox([self.z1, self.z2]), self.image],
+            layout=widgets.Layout(align_items="center"),
         )
         self._redraw()
         for slider in (self.z1, self.z2):
@@ -75,7 +88,10 @@ class LatentExplorer:
 
     def _repr_mimebundle_(self, **kwargs: Any) -> dict:
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        return {**bundle, "text/plain": TEXT_WITHOUT_KERNEL}  # stable, unlike the widget's repr and the sliders' values
+        return {
+            **bundle,
+            "text/plain": TEXT_WITHOUT_KERNEL,
+        }  # stable, unlike the widget's repr and the sliders' values
 
     def __repr__(self) -> str:
         return f"LatentExplorer(z1={self.z1.value:.2f}, z2={self.z2.value:.2f})"
@@ -97,7 +113,7 @@ def explore_latent(
     quantile: float = 0.02,
     scale: int = 6,
 ) -> LatentExplorer:
-    """Two sliders, z1 and z2, and the digit model.decode([[z1, z2]]) drawn live (notebooks/04_bottleneck_2d.ipynb).
+    """Two sliders, z1 and z2, and the digit model.decode([[z1, z2]]) drawn live (notebook 04).
 
     The sliders span the `quantile` to 1 - `quantile` range of `codes` (N, 2) like plot_manifold,
     or the ranges z1 and z2 (default (-3, 3) each, a VAE's prior), and start in the middle. The
@@ -106,14 +122,20 @@ def explore_latent(
     if codes is not None and (z1 is not None or z2 is not None):
         raise ValueError("pass codes= (the sliders span them) or the ranges z1=/z2=, not both.")
     if not isinstance(scale, int) or scale < 1:
-        raise ValueError(f"scale must be a positive integer (screen pixels per pixel), got {scale!r}.")
+        raise ValueError(
+            f"scale must be a positive integer (screen pixels per pixel), got {scale!r}."
+        )
     if not callable(getattr(model, "decode", None)):
         raise TypeError(f"explore_latent needs a model with decode(z), got {type(model).__name__}.")
     try:
         _decode(model, torch.zeros(1, 2))
     except (ValueError, RuntimeError) as err:
-        raise ValueError(f"explore_latent needs a model with a 2-D code; {type(model).__name__} cannot decode "
-                         f"one: {err}") from err
+        raise ValueError(
+            f"explore_latent needs a model with a 2-D code; {type(model).__name__} cannot decode "
+            f"one: {err}"
+        ) from err
     if codes is not None:
         z1, z2 = _code_span(codes, quantile, "explore_latent")
-    return LatentExplorer(model, _check_range(z1 or (-3.0, 3.0), "z1"), _check_range(z2 or (-3.0, 3.0), "z2"), scale)
+    return LatentExplorer(
+        model, _check_range(z1 or (-3.0, 3.0), "z1"), _check_range(z2 or (-3.0, 3.0), "z2"), scale
+    )

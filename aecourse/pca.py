@@ -18,19 +18,19 @@ def _as_rows(x: Tensor) -> Tensor:
 
 @dataclass(frozen=True)
 class PCA:
-    """Principal components of a data set, strongest first (notebooks/02_linear_vs_pca.ipynb).
+    """Principal components of a data set, strongest first (notebook 02).
 
     Built with `PCA.fit(x)`. `components[i]` is the i-th unit-length direction (the
     "eigen-digits"); `explained_variance_ratio[i]` the share of the variance it carries.
     """
 
-    mean: Tensor                      # (D,) the data's mean, subtracted before projecting
-    components: Tensor                # (r, D) orthonormal rows, r = min(N, D)
-    explained_variance: Tensor        # (r,) variance along each component
+    mean: Tensor  # (D,) the data's mean, subtracted before projecting
+    components: Tensor  # (r, D) orthonormal rows, r = min(N, D)
+    explained_variance: Tensor  # (r,) variance along each component
     explained_variance_ratio: Tensor  # (r,) the same as a share of the total variance
 
     @classmethod
-    def fit(cls, x: Tensor) -> "PCA":
+    def fit(cls, x: Tensor) -> PCA:
         """PCA of x (N samples, flattened to D features) from the SVD of the centred data."""
         rows = _as_rows(x).double()  # float64: the small singular values matter for the error curve
         if rows.shape[0] < 2:
@@ -38,7 +38,11 @@ class PCA:
         mean = rows.mean(dim=0)
         # X - mean = Q R (QR, keeping only the small R), then R = U S V^T, so X - mean = (QU) S V^T:
         # the same singular values and right singular vectors as a direct SVD, about 3x faster.
-        r = torch.linalg.qr(rows - mean, mode="r")[1] if rows.shape[0] > rows.shape[1] else rows - mean
+        r = (
+            torch.linalg.qr(rows - mean, mode="r")[1]
+            if rows.shape[0] > rows.shape[1]
+            else rows - mean
+        )
         _, s, vh = torch.linalg.svd(r, full_matrices=False)
         variance = s**2 / (rows.shape[0] - 1)
         return cls(
@@ -57,7 +61,10 @@ class PCA:
         """Coordinates of x along the top-k components, (N, k)."""
         rows = _as_rows(x)
         if rows.shape[1] != self.mean.shape[0]:
-            raise ValueError(f"x has {rows.shape[1]} features per sample, this PCA was fitted on {self.mean.shape[0]}.")
+            raise ValueError(
+                f"x has {rows.shape[1]} features per sample, this PCA was fitted on "
+                f"{self.mean.shape[0]}."
+            )
         return (rows - self.mean) @ self.components[: self._check_k(k)].T
 
     def decode(self, z: Tensor) -> Tensor:
@@ -74,12 +81,15 @@ class PCA:
 
 
 def principal_angles(a: Tensor, b: Tensor) -> Tensor:
-    """Cosines of the principal angles between the column spaces of a and b, largest first (notebooks/02_linear_vs_pca.ipynb).
+    """Cosines of the principal angles between the column spaces of a and b (notebook 02).
 
     a: (D, k), b: (D, m). All cosines near 1 means the two subspaces coincide.
     """
     if a.ndim != 2 or b.ndim != 2 or a.shape[0] != b.shape[0]:
-        raise ValueError(f"principal_angles needs two matrices (D, k) and (D, m) with the same D, got {tuple(a.shape)} and {tuple(b.shape)}.")
+        raise ValueError(
+            "principal_angles needs two matrices (D, k) and (D, m) with the same D, got "
+            f"{tuple(a.shape)} and {tuple(b.shape)}."
+        )
     qa, _ = torch.linalg.qr(a.double())  # orthonormal bases of the two column spaces
     qb, _ = torch.linalg.qr(b.double())
     cosines = torch.linalg.svdvals(qa.T @ qb)

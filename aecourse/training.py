@@ -7,9 +7,9 @@ import os
 import random
 import time
 from collections.abc import Iterable
-from typing import Literal
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import torch
@@ -17,7 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from . import models
-from .data import Batches, add_noise
+from .data import Batches, add_noise, project_root
 from .models import LossFn, TrainingLoss
 
 __all__ = [
@@ -39,14 +39,14 @@ LOSSES: dict[str, LossFn] = {"mse": F.mse_loss, "bce": F.binary_cross_entropy}
 
 
 def seed_everything(seed: int) -> None:
-    """Seed Python, NumPy and PyTorch (CPU and GPU) for a repeatable run (notebooks/01_intro.ipynb)."""
+    """Seed Python, NumPy and PyTorch (CPU and GPU) for a repeatable run (notebook 01)."""
     random.seed(seed)
     np.random.seed(seed % 2**32)
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
 def choose_device(prefer: str | None = None) -> torch.device:
-    """CUDA if present, else Apple's MPS, else the CPU; `prefer` forces one (notebooks/01_intro.ipynb)."""
+    """CUDA if present, else Apple's MPS, else the CPU; `prefer` forces one (notebook 01)."""
     if prefer is not None:
         return torch.device(prefer)
     if torch.cuda.is_available():
@@ -58,13 +58,19 @@ def choose_device(prefer: str | None = None) -> torch.device:
 
 @dataclass
 class History:
-    """What fit() measured, one entry per epoch (notebooks/01_intro.ipynb)."""
+    """What fit() measured, one entry per epoch (notebook 01)."""
 
     train_loss: list[float] = field(default_factory=list)  # mean loss over the epoch's samples
-    val_loss: list[float] = field(default_factory=list)    # mean loss on `val` after the epoch (if given)
-    seconds: list[float] = field(default_factory=list)     # wall-clock seconds per epoch
-    parts: dict[str, list[float]] = field(default_factory=dict)      # each named part of the loss, like train_loss
-    val_parts: dict[str, list[float]] = field(default_factory=dict)  # each named part on `val`, like val_loss
+    val_loss: list[float] = field(
+        default_factory=list
+    )  # mean loss on `val` after the epoch (if given)
+    seconds: list[float] = field(default_factory=list)  # wall-clock seconds per epoch
+    parts: dict[str, list[float]] = field(
+        default_factory=dict
+    )  # each named part of the loss, like train_loss
+    val_parts: dict[str, list[float]] = field(
+        default_factory=dict
+    )  # each named part on `val`, like val_loss
 
     @property
     def epochs(self) -> int:
@@ -75,7 +81,9 @@ def _loss_fn(loss: str | LossFn) -> LossFn:
     if callable(loss):
         return loss
     if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {sorted(LOSSES)} or a callable(x_hat, x), got {loss!r}.")
+        raise ValueError(
+            f"loss must be one of {sorted(LOSSES)} or a callable(x_hat, x), got {loss!r}."
+        )
     return LOSSES[loss]
 
 
@@ -85,7 +93,7 @@ def _model_device(model: nn.Module) -> torch.device:
 
 
 def _objective(model: nn.Module, inputs: Tensor, target: Tensor, loss_fn: LossFn) -> TrainingLoss:
-    """model.training_loss(inputs, target, loss_fn) if the model has one, else loss_fn(model(inputs), target)."""
+    """model.training_loss(inputs, target, loss_fn), else loss_fn(model(inputs), target)."""
     own = getattr(model, "training_loss", None)
     if own is None:
         return TrainingLoss(loss_fn(model(inputs), target))
@@ -93,21 +101,28 @@ def _objective(model: nn.Module, inputs: Tensor, target: Tensor, loss_fn: LossFn
     if isinstance(out, Tensor):
         return TrainingLoss(out)
     if not isinstance(out, TrainingLoss):
-        raise TypeError(f"{type(model).__name__}.training_loss must return a TrainingLoss or a scalar tensor, "
-                        f"got {type(out).__name__}.")
+        raise TypeError(
+            f"{type(model).__name__}.training_loss must return a TrainingLoss or a scalar tensor, "
+            f"got {type(out).__name__}."
+        )
     return out
 
 
 def batch_objective(
-    model: nn.Module, x: Tensor, loss_fn: LossFn, *, noise: float = 0.0, generator: torch.Generator | None = None
+    model: nn.Module,
+    x: Tensor,
+    loss_fn: LossFn,
+    *,
+    noise: float = 0.0,
+    generator: torch.Generator | None = None,
 ) -> TrainingLoss:
-    """What fit() minimises on one batch of clean images x (notebooks/06_denoising.ipynb).
+    """What fit() minimises on one batch of clean images x (notebook 06).
 
     noise > 0 trains a denoiser: the model sees x with Gaussian noise drawn from `generator`
     (fit() seeds one with noise_seed) and is scored against the clean x.
     """
-    inputs = add_noise(x, noise, seed=None, generator=generator) if noise > 0 else x   # noisy in ...
-    return _objective(model, inputs, x, loss_fn)   # ... scored against the clean x
+    inputs = add_noise(x, noise, seed=None, generator=generator) if noise > 0 else x  # noisy in ...
+    return _objective(model, inputs, x, loss_fn)  # ... scored against the clean x
 
 
 @dataclass
@@ -138,15 +153,21 @@ class _Sums:
 
 def _same_parts(before: dict, now: dict) -> None:
     if before.keys() != now.keys():
-        raise ValueError(f"training_loss returned the parts {sorted(now)} after {sorted(before)}; "
-                         f"it must name the same parts for every batch.")
+        raise ValueError(
+            f"training_loss returned the parts {sorted(now)} after {sorted(before)}; "
+            f"it must name the same parts for every batch."
+        )
 
 
 def _values(objective: TrainingLoss) -> tuple[float, dict[str, float]]:
-    return objective.total.item(), {name: torch.as_tensor(part).item() for name, part in objective.parts.items()}
+    return objective.total.item(), {
+        name: torch.as_tensor(part).item() for name, part in objective.parts.items()
+    }
 
 
-def _mean_loss(model: nn.Module, batches: Iterable[Tensor], loss_fn: LossFn, device: torch.device) -> _Sums:
+def _mean_loss(
+    model: nn.Module, batches: Iterable[Tensor], loss_fn: LossFn, device: torch.device
+) -> _Sums:
     sums = _Sums()
     with torch.no_grad():
         for x in batches:
@@ -155,9 +176,14 @@ def _mean_loss(model: nn.Module, batches: Iterable[Tensor], loss_fn: LossFn, dev
     return sums
 
 
-def _check_finite(loss: float, parts: dict[str, float], epoch: int, step: int, optimizer: torch.optim.Optimizer) -> None:
+def _check_finite(
+    loss: float, parts: dict[str, float], epoch: int, step: int, optimizer: torch.optim.Optimizer
+) -> None:
     """Stop with a clear error when the loss or one of its named parts is NaN or infinite."""
-    for what, value in {"loss": loss, **{f"loss part {name!r}": v for name, v in parts.items()}}.items():
+    for what, value in {
+        "loss": loss,
+        **{f"loss part {name!r}": v for name, v in parts.items()},
+    }.items():
         if not math.isfinite(value):
             lr_now = optimizer.param_groups[0]["lr"]
             raise FloatingPointError(
@@ -183,18 +209,21 @@ def fit(
     device: torch.device | str | None = None,
     progress: bool = True,
 ) -> History:
-    """Train `model` to reconstruct its input; returns the per-epoch History (notebooks/01_intro.ipynb).
+    """Train `model` to reconstruct its input; returns the per-epoch History (notebook 01).
 
     Each batch's loss is model.training_loss(inputs, x, loss_fn) when the model has that method
-    (every aecourse Autoencoder does; regularised ones add terms and name them in TrainingLoss.parts,
+    (every aecourse Autoencoder does; regularised ones add terms and name them in
+    TrainingLoss.parts,
     which History.parts records; notebooks/07_regularized.ipynb), else loss_fn(model(inputs), x).
     loss= picks loss_fn, the reconstruction loss: "mse", "bce" or a callable(x_hat, target).
     lr: the learning rate of fit's own Adam (default 1e-3). optimizer= brings its own learning rate,
     so it excludes lr=. Either scheduler= (built on that optimizer, stepped after every batch) or
-    schedule=: "constant" (the default) or "one-cycle", torch's OneCycleLR peaking at the optimizer's
-    learning rate after the first `warmup` share of the steps (default 0.3), then annealing to almost
-    zero (notebooks/03_deep_mlp.ipynb). noise > 0 trains a denoiser: inputs get add_noise(x, noise),
-    drawn from one generator seeded with noise_seed, targets stay clean (notebooks/06_denoising.ipynb).
+    schedule=: "constant" (the default) or "one-cycle", torch's OneCycleLR peaking at the
+    optimizer's
+    learning rate after the first `warmup` share of the steps (default 0.3), then annealing to
+    almost
+    zero (notebook 03). noise > 0 trains a denoiser: inputs get add_noise(x, noise),
+    drawn from one generator seeded with noise_seed, targets stay clean (notebook 06).
     A NaN or infinite loss, or loss part, stops training with an error.
     """
     from tqdm.auto import tqdm
@@ -206,18 +235,29 @@ def fit(
     if schedule not in (None, "constant", "one-cycle"):
         raise ValueError(f'schedule must be "constant" or "one-cycle", got {schedule!r}.')
     if lr is not None and optimizer is not None:
-        raise ValueError("lr sets the learning rate of fit's own Adam; your optimizer= has its own, "
-                         "so pass lr= or optimizer=, not both.")
+        raise ValueError(
+            "lr sets the learning rate of fit's own Adam; your optimizer= has its own, "
+            "so pass lr= or optimizer=, not both."
+        )
     if scheduler is not None and schedule is not None:
         raise ValueError(f"pass either scheduler= or schedule={schedule!r}, not both.")
-    if scheduler is not None and (optimizer is None or getattr(scheduler, "optimizer", None) is not optimizer):
-        raise ValueError("scheduler= must drive the optimizer fit steps: build it on your optimizer and pass "
-                         "that as optimizer= too.")
+    if scheduler is not None and (
+        optimizer is None or getattr(scheduler, "optimizer", None) is not optimizer
+    ):
+        raise ValueError(
+            "scheduler= must drive the optimizer fit steps: build it on your optimizer and pass "
+            "that as optimizer= too."
+        )
     if warmup is not None and schedule != "one-cycle":
-        raise ValueError('warmup belongs to schedule="one-cycle"; with a constant learning rate it would be ignored.')
+        raise ValueError(
+            'warmup belongs to schedule="one-cycle"; with a constant learning rate it would be '
+            "ignored."
+        )
     warmup = 0.3 if warmup is None else warmup
     if not 0 < warmup < 1:
-        raise ValueError(f"warmup is the share of the steps spent warming up, in (0, 1); got {warmup}.")
+        raise ValueError(
+            f"warmup is the share of the steps spent warming up, in (0, 1); got {warmup}."
+        )
     loss_fn = _loss_fn(loss)
     device = torch.device(device) if device is not None else _model_device(model)
     model.to(device)
@@ -225,8 +265,9 @@ def fit(
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)
     if schedule == "one-cycle":
         peak = [group["lr"] for group in optimizer.param_groups]  # lr for fit's own Adam
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(optimizer, max_lr=peak, total_steps=epochs * len(train),
-                                                        pct_start=warmup)
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=peak, total_steps=epochs * len(train), pct_start=warmup
+        )
     g = torch.Generator(device=device).manual_seed(noise_seed) if noise > 0 else None
     history = History()
     bar = tqdm(total=epochs * len(train), disable=not progress, desc="training", unit="batch")
@@ -265,11 +306,13 @@ def fit(
 def reconstruct(
     model: nn.Module, x: Tensor, *, batch_size: int = 1000, device: torch.device | str | None = None
 ) -> Tensor:
-    """The model's reconstructions of x, in x's shape, on the CPU (notebooks/01_intro.ipynb)."""
+    """The model's reconstructions of x, in x's shape, on the CPU (notebook 01)."""
     device = torch.device(device) if device is not None else _model_device(model)
     model.eval()
     with torch.no_grad():
-        out = [model(x[i : i + batch_size].to(device)).cpu() for i in range(0, x.shape[0], batch_size)]
+        out = [
+            model(x[i : i + batch_size].to(device)).cpu() for i in range(0, x.shape[0], batch_size)
+        ]
     return torch.cat(out)
 
 
@@ -281,63 +324,73 @@ def evaluate(
     batch_size: int = 1000,
     device: torch.device | str | None = None,
 ) -> float:
-    """Mean per-pixel squared error of model(x) against target (default x), over all samples (notebooks/01_intro.ipynb).
+    """Mean per-pixel squared error of model(x) against target (default x) (notebook 01).
 
     Multiply by 784 for the squared error per image. For a denoiser pass the noisy images as x
     and the clean ones as target.
     """
     target = x if target is None else target
     if target.shape != x.shape:
-        raise ValueError(f"target must have the input's shape {tuple(x.shape)}, got {tuple(target.shape)}.")
+        raise ValueError(
+            f"target must have the input's shape {tuple(x.shape)}, got {tuple(target.shape)}."
+        )
     device = torch.device(device) if device is not None else _model_device(model)
     model.eval()
     total = 0.0
     with torch.no_grad():
         for i in range(0, x.shape[0], batch_size):
             x_hat = model(x[i : i + batch_size].to(device))
-            total += F.mse_loss(x_hat, target[i : i + batch_size].to(device), reduction="sum").item()
+            total += F.mse_loss(
+                x_hat, target[i : i + batch_size].to(device), reduction="sum"
+            ).item()
     return total / target.numel()
 
 
 def checkpoint_dir() -> Path:
-    """Where notebooks write files: $AECOURSE_CHECKPOINTS, else the project's checkpoints/ (notebooks/01_intro.ipynb).
+    """Where notebooks write files: $AECOURSE_CHECKPOINTS, else checkpoints/ (notebook 01).
 
     git ignores checkpoints/. Outside a checkout of the course (a plain install) it is checkpoints/
     in the current folder.
     """
     if os.environ.get("AECOURSE_CHECKPOINTS"):
         return Path(os.environ["AECOURSE_CHECKPOINTS"]).expanduser()
-    project = Path(__file__).resolve().parents[1]
-    return (project if (project / "pyproject.toml").exists() else Path.cwd()) / "checkpoints"
+    project = project_root()
+    return (project if project is not None else Path.cwd()) / "checkpoints"
 
 
 def checkpoint_path(name: str) -> Path:
-    """checkpoint_dir() / name, the folder created if needed: where a notebook saves a file (notebooks/01_intro.ipynb)."""
+    """checkpoint_dir() / name, the folder created if needed (notebook 01)."""
     folder = checkpoint_dir()
     folder.mkdir(parents=True, exist_ok=True)
     return folder / name
 
 
 def save_checkpoint(model: models.Autoencoder, path: str | os.PathLike) -> Path:
-    """Save the weights with the architecture's name and settings (notebooks/01_intro.ipynb)."""
+    """Save the weights with the architecture's name and settings (notebook 01)."""
     if not isinstance(model, models.Autoencoder):
         raise TypeError(f"save_checkpoint saves aecourse autoencoders, got {type(model).__name__}.")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    torch.save({"architecture": type(model).__name__, "config": model.config, "state_dict": state}, path)
+    torch.save(
+        {"architecture": type(model).__name__, "config": model.config, "state_dict": state}, path
+    )
     return path
 
 
 def _read_checkpoint(path: str | os.PathLike) -> dict:
     ckpt = torch.load(Path(path), map_location="cpu", weights_only=True)
     if not isinstance(ckpt, dict) or not {"architecture", "config", "state_dict"} <= ckpt.keys():
-        raise ValueError(f"{path} is not an aecourse checkpoint (expected architecture, config and state_dict).")
+        raise ValueError(
+            f"{path} is not an aecourse checkpoint (expected architecture, config and state_dict)."
+        )
     return ckpt
 
 
-def load_checkpoint(path: str | os.PathLike, device: torch.device | str | None = None) -> models.Autoencoder:
-    """Rebuild the saved model from its settings and load its weights (notebooks/01_intro.ipynb)."""
+def load_checkpoint(
+    path: str | os.PathLike, device: torch.device | str | None = None
+) -> models.Autoencoder:
+    """Rebuild the saved model from its settings and load its weights (notebook 01)."""
     ckpt = _read_checkpoint(path)
     cls = getattr(models, ckpt["architecture"], None)
     if not (isinstance(cls, type) and issubclass(cls, models.Autoencoder)):
@@ -348,7 +401,7 @@ def load_checkpoint(path: str | os.PathLike, device: torch.device | str | None =
 
 
 def load_weights(model: models.Autoencoder, path: str | os.PathLike) -> models.Autoencoder:
-    """Load a checkpoint into an existing model, refusing one saved from another architecture (notebooks/01_intro.ipynb)."""
+    """Load a checkpoint into a model, refusing another architecture's (notebook 01)."""
     ckpt = _read_checkpoint(path)
     mine = (type(model).__name__, model.config)
     theirs = (ckpt["architecture"], ckpt["config"])

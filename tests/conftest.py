@@ -1,4 +1,4 @@
-"""Shared fixtures for the unit tests (the notebooks are tested by nbval, configured in pyproject.toml)."""
+"""Shared fixtures for the unit tests (nbval tests the notebooks, see pyproject.toml)."""
 
 from __future__ import annotations
 
@@ -21,13 +21,16 @@ torch.set_num_threads(1)
 def _real_data(verify, folder: str):
     root = data_root()
     if not all(s == "ok" for s in verify(root).values()):
-        pytest.skip(f"{folder} is not in {root}/{folder}/raw (run `python -m aecourse data` or copy the archives there)")
+        pytest.skip(
+            f"{folder} is not in {root}/{folder}/raw (run `python -m aecourse data` or copy the "
+            "archives there)"
+        )
     return root
 
 
 @pytest.fixture(scope="session")
 def mnist_root():
-    """The real MNIST files (copied into data/ by .ci/run); the tests that need them skip without them."""
+    """The real MNIST files (copied into data/ by .ci/run); tests needing them skip without."""
     return _real_data(verify_mnist, "MNIST")
 
 

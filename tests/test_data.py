@@ -37,12 +37,39 @@ class Case:
     first_labels: list[int]  # train and test labels[:4] in the official files
 
 
-MNIST = Case(ae.load_mnist, ae.verify_mnist, ae.MNIST_FILES, "MNIST", "MNIST", ae.MNISTNotFoundError, "mnist_root",
-             tuple("0123456789"), [5, 0, 4, 1, 7, 2, 1, 0])
-FASHION = Case(ae.load_fashion_mnist, ae.verify_fashion_mnist, ae.FASHION_MNIST_FILES, "FashionMNIST", "Fashion-MNIST",
-               ae.DatasetNotFoundError, "fashion_mnist_root",
-               ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
-               [9, 0, 0, 3, 9, 2, 1, 1])
+MNIST = Case(
+    ae.load_mnist,
+    ae.verify_mnist,
+    ae.MNIST_FILES,
+    "MNIST",
+    "MNIST",
+    ae.MNISTNotFoundError,
+    "mnist_root",
+    tuple("0123456789"),
+    [5, 0, 4, 1, 7, 2, 1, 0],
+)
+FASHION = Case(
+    ae.load_fashion_mnist,
+    ae.verify_fashion_mnist,
+    ae.FASHION_MNIST_FILES,
+    "FashionMNIST",
+    "Fashion-MNIST",
+    ae.DatasetNotFoundError,
+    "fashion_mnist_root",
+    (
+        "T-shirt/top",
+        "Trouser",
+        "Pullover",
+        "Dress",
+        "Coat",
+        "Sandal",
+        "Shirt",
+        "Sneaker",
+        "Bag",
+        "Ankle boot",
+    ),
+    [9, 0, 0, 3, 9, 2, 1, 1],
+)
 
 
 @pytest.fixture(params=[MNIST, FASHION], ids=["mnist", "fashion"])
@@ -82,10 +109,16 @@ def test_verify_accepts_the_real_files(case, real_root):
 
 
 def test_each_verify_checks_only_its_own_folder(mnist_root, fashion_mnist_root, tmp_path):
-    shutil.copytree(mnist_root / "MNIST" / "raw", tmp_path / "MNIST" / "raw", ignore=shutil.ignore_patterns("*ubyte"))
+    shutil.copytree(
+        mnist_root / "MNIST" / "raw",
+        tmp_path / "MNIST" / "raw",
+        ignore=shutil.ignore_patterns("*ubyte"),
+    )
     assert set(ae.verify_mnist(tmp_path).values()) == {"ok"}
     assert set(ae.verify_fashion_mnist(tmp_path).values()) == {"missing"}
-    (tmp_path / "FashionMNIST").symlink_to(tmp_path / "MNIST")  # MNIST's archives under Fashion-MNIST's name
+    (tmp_path / "FashionMNIST").symlink_to(
+        tmp_path / "MNIST"
+    )  # MNIST's archives under Fashion-MNIST's name
     assert set(ae.verify_fashion_mnist(tmp_path).values()) == {"bad checksum"}
 
 
@@ -130,7 +163,9 @@ def test_not_found_errors_share_one_base_class(tmp_path):
     assert issubclass(ae.DatasetNotFoundError, FileNotFoundError)
     with pytest.raises(ae.DatasetNotFoundError) as err:
         ae.load_fashion_mnist(tmp_path, download=False)
-    assert not isinstance(err.value, ae.MNISTNotFoundError)  # Fashion-MNIST's error does not claim to be MNIST's
+    assert not isinstance(
+        err.value, ae.MNISTNotFoundError
+    )  # Fashion-MNIST's error does not claim to be MNIST's
 
 
 def test_damaged_archive_is_reported_as_a_checksum_failure(tmp_path, offline, case, real_root):
@@ -145,29 +180,34 @@ def test_damaged_archive_is_reported_as_a_checksum_failure(tmp_path, offline, ca
 def test_load_returns_float_images_in_unit_range(case, real_root, capsys):
     train, test = case.load(real_root)
     assert capsys.readouterr().out == ""  # no "Using downloaded and verified file" chatter
-    assert isinstance(train, ae.Digits) and isinstance(test, ae.Digits)
+    assert isinstance(train, ae.LabelledImages) and isinstance(test, ae.LabelledImages)
     assert (len(train), len(test)) == (60_000, 10_000)
     assert train.images.shape == (60_000, 1, 28, 28) and train.images.dtype == torch.float32
     assert test.images.shape == (10_000, 1, 28, 28) and test.images.dtype == torch.float32
     assert 0.0 == train.images.min().item() and train.images.max().item() == 1.0
     assert test.labels.dtype == torch.int64 and set(test.labels.unique().tolist()) == set(range(10))
-    assert train.labels[:4].tolist() + test.labels[:4].tolist() == case.first_labels  # this data set, not the other
+    assert (
+        train.labels[:4].tolist() + test.labels[:4].tolist() == case.first_labels
+    )  # this data set, not the other
     assert train.classes == test.classes == case.classes
     assert train.flat().shape == (60_000, 784)
 
 
 def test_digits_made_by_hand_are_named_0_to_9():
-    assert ae.Digits(torch.zeros(2, 1, 28, 28), torch.zeros(2, dtype=torch.long)).classes == MNIST.classes
+    assert (
+        ae.LabelledImages(torch.zeros(2, 1, 28, 28), torch.zeros(2, dtype=torch.long)).classes
+        == MNIST.classes
+    )
 
 
 def test_first_of_each_class_indexes_the_first_image_of_every_label():
     labels = torch.tensor([3, 1, 0, 1, 2, 9, 4, 5, 6, 3, 7, 8, 0])
-    digits = ae.Digits(torch.zeros(len(labels), 1, 28, 28), labels)
+    digits = ae.LabelledImages(torch.zeros(len(labels), 1, 28, 28), labels)
     first = digits.first_of_each_class()
     assert first.tolist() == [2, 1, 4, 0, 6, 7, 8, 10, 11, 5]
     assert labels[first].tolist() == list(range(10))
     with pytest.raises(ValueError, match="'9'"):
-        ae.Digits(torch.zeros(9, 1, 28, 28), torch.arange(9)).first_of_each_class()
+        ae.LabelledImages(torch.zeros(9, 1, 28, 28), torch.arange(9)).first_of_each_class()
 
 
 def test_first_of_each_class_on_the_mnist_test_set(mnist_root):
@@ -176,7 +216,9 @@ def test_first_of_each_class_on_the_mnist_test_set(mnist_root):
     assert test.first_of_each_class().tolist() == [3, 2, 1, 18, 4, 8, 11, 0, 61, 7]
 
 
-def test_environment_variable_selects_the_data_root(case, real_root, tmp_path, monkeypatch, offline):
+def test_environment_variable_selects_the_data_root(
+    case, real_root, tmp_path, monkeypatch, offline
+):
     monkeypatch.setenv("AECOURSE_DATA", str(tmp_path))
     with pytest.raises(case.error, match=re.escape(str(tmp_path / case.folder))):
         case.load()
@@ -218,7 +260,10 @@ def test_batches_without_shuffle_keep_the_order():
     assert torch.equal(torch.cat(list(ae.Batches(x, batch_size=3, shuffle=False))), x)
 
 
-@pytest.mark.parametrize("x, batch_size", [(torch.zeros(0, 3), 2), (torch.zeros(5), 2), ([1, 2, 3], 2), (torch.zeros(4, 2), 0)])
+@pytest.mark.parametrize(
+    "x, batch_size",
+    [(torch.zeros(0, 3), 2), (torch.zeros(5), 2), ([1, 2, 3], 2), (torch.zeros(4, 2), 0)],
+)
 def test_batches_reject_bad_input(x, batch_size):
     with pytest.raises(ValueError):
         ae.Batches(x, batch_size=batch_size)
@@ -241,9 +286,11 @@ def test_add_noise_is_seeded_clamped_and_keeps_the_input(images):
 def test_add_noise_continues_a_given_generator(images):
     g = torch.Generator().manual_seed(5)
     first = ae.add_noise(images, 0.5, seed=None, generator=g)
-    assert torch.equal(first, ae.add_noise(images, 0.5, seed=5))  # seed=5 is a fresh generator seeded with 5
+    assert torch.equal(
+        first, ae.add_noise(images, 0.5, seed=5)
+    )  # seed=5 is a fresh generator seeded with 5
     second = ae.add_noise(images, 0.5, seed=None, generator=g)
-    assert not torch.equal(first, second)                         # the stream went on
+    assert not torch.equal(first, second)  # the stream went on
     g.manual_seed(5)
     ae.add_noise(images, 0.5, seed=None, generator=g)
     assert torch.equal(second, ae.add_noise(images, 0.5, seed=None, generator=g))

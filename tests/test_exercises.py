@@ -7,8 +7,8 @@ import torch.nn.functional as F
 
 import aecourse as ae
 from aecourse.exercises import CODING
-from aecourse.execute import course_notebooks
 from aecourse.solutions import SOLUTIONS
+from aecourse.tools.execute import course_notebooks
 
 
 def test_an_unanswered_exercise_prints_a_reminder(capsys):
@@ -60,7 +60,7 @@ def _noisy_target(model, x, noise, generator):
 
 
 def _forgets_the_relu(w, b, x):
-    return (w**2).sum().expand(x.shape[0])   # every unit counted, active or not
+    return (w**2).sum().expand(x.shape[0])  # every unit counted, active or not
 
 
 def _averages_the_coordinates(mu, logvar):
@@ -71,9 +71,17 @@ def _ignores_ties(normal, anomalous):
     return (anomalous[:, None] > normal[None, :]).double().mean().item()
 
 
-WRONG = {"01.4": _plain_mean, "02.4": _forgets_the_mean, "03.4": _forgets_the_biases,
-         "04.4": _nearest_neighbour, "05.5": _ignores_dilation, "06.5": _noisy_target, "07.4": _forgets_the_relu,
-         "08.4": _averages_the_coordinates, "09.4": _ignores_ties}
+WRONG = {
+    "01.4": _plain_mean,
+    "02.4": _forgets_the_mean,
+    "03.4": _forgets_the_biases,
+    "04.4": _nearest_neighbour,
+    "05.5": _ignores_dilation,
+    "06.5": _noisy_target,
+    "07.4": _forgets_the_relu,
+    "08.4": _averages_the_coordinates,
+    "09.4": _ignores_ties,
+}
 
 
 def test_every_coding_exercise_has_a_worked_solution_of_its_name():
@@ -85,12 +93,16 @@ def test_every_coding_exercise_has_a_worked_solution_of_its_name():
 def test_the_check_accepts_the_worked_solution_and_keeps_the_random_state(exercise, capsys):
     state = torch.get_rng_state()
     ae.check_function(exercise, SOLUTIONS[exercise])
-    assert capsys.readouterr().out.endswith("inputs.\n") and torch.equal(torch.get_rng_state(), state)
+    assert capsys.readouterr().out.endswith("inputs.\n") and torch.equal(
+        torch.get_rng_state(), state
+    )
 
 
 @pytest.mark.parametrize("exercise", sorted(CODING))
 def test_the_check_rejects_a_typical_mistake(exercise):
-    with pytest.raises(AssertionError, match=f"exercise {exercise}, {CODING[exercise].function}.*returned"):
+    with pytest.raises(
+        AssertionError, match=f"exercise {exercise}, {CODING[exercise].function}.*returned"
+    ):
         ae.check_function(exercise, WRONG[exercise])
 
 
@@ -126,6 +138,10 @@ def test_each_notebook_has_a_coding_exercise_with_a_placeholder_body(path):
     src, cell = calls[0]
     exercise, fn = re.search(r'ae\.check_function\("(\d\d\.\d+)", (\w+)\)', src).groups()
     assert exercise.startswith(path.name[:2]) and fn == CODING[exercise].function
-    assert f"def {fn}(" in src and "return None" in src   # the student writes the body in this very cell
-    assert f'ae.show_solution("{exercise}")' in "".join(s for s, _ in cells)   # the prose says how to see the solution
-    assert "show_solution(" not in src   # ... but no cell shows it by default
+    assert (
+        f"def {fn}(" in src and "return None" in src
+    )  # the student writes the body in this very cell
+    assert f'ae.show_solution("{exercise}")' in "".join(
+        s for s, _ in cells
+    )  # the prose says how to see the solution
+    assert "show_solution(" not in src  # ... but no cell shows it by default

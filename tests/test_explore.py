@@ -34,20 +34,28 @@ def test_moving_the_sliders_redraws_the_decoded_digit():
     assert torch.equal(explorer.code, torch.tensor([[1.5, -0.5]]))
     assert torch.equal(explorer.decoded, expected)
     assert explorer.image.value != before
-    assert (_shown(explorer, 4) - expected).abs().max() <= 2 / 255  # the picture is that digit (8-bit colour map)
+    assert (
+        _shown(explorer, 4) - expected
+    ).abs().max() <= 2 / 255  # the picture is that digit (8-bit colour map)
 
 
 def test_the_explorer_displays_as_its_widget_with_a_short_text():
     explorer = ae.explore_latent(_model_2d())
     bundle = explorer._repr_mimebundle_()
-    assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
-    assert bundle["text/plain"] == ae.explore.TEXT_WITHOUT_KERNEL      # the same whatever the trained codes
-    assert repr(explorer) == "LatentExplorer(z1=0.00, z2=0.00)"       # the values, for a live kernel
+    assert (
+        bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
+    )
+    assert (
+        bundle["text/plain"] == ae.explore.TEXT_WITHOUT_KERNEL
+    )  # the same whatever the trained codes
+    assert repr(explorer) == "LatentExplorer(z1=0.00, z2=0.00)"  # the values, for a live kernel
     assert explorer.image in explorer.widget.children
 
 
 def test_the_sliders_can_span_the_codes():
-    codes = torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)) * torch.tensor([5.0, 0.5])
+    codes = torch.randn(1000, 2, generator=torch.Generator().manual_seed(0)) * torch.tensor(
+        [5.0, 0.5]
+    )
     explorer = ae.explore_latent(_model_2d(), codes)
     assert explorer.z1.min == pytest.approx(torch.quantile(codes[:, 0], 0.02).item())
     assert explorer.z2.max == pytest.approx(torch.quantile(codes[:, 1], 0.98).item())

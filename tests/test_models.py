@@ -67,16 +67,19 @@ def test_conv_decoders_differ_only_in_upsampling():
     assert any(isinstance(m, torch.nn.Upsample) for m in nearest.decoder)
 
 
-@pytest.mark.parametrize("make", [
-    lambda: ae.LinearAutoencoder(0),
-    lambda: ae.MLPAutoencoder(0),
-    lambda: ae.MLPAutoencoder(2, hidden=[]),
-    lambda: ae.MLPAutoencoder(2, hidden=[64, 0]),
-    lambda: ae.ConvAutoencoder(-1),
-    lambda: ae.ConvAutoencoder(4, channels=[8, 16]),
-    lambda: ae.ConvAutoencoder(4, fc=0),
-    lambda: ae.ConvAutoencoder(4, upsampling="bilinear"),
-])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: ae.LinearAutoencoder(0),
+        lambda: ae.MLPAutoencoder(0),
+        lambda: ae.MLPAutoencoder(2, hidden=[]),
+        lambda: ae.MLPAutoencoder(2, hidden=[64, 0]),
+        lambda: ae.ConvAutoencoder(-1),
+        lambda: ae.ConvAutoencoder(4, channels=[8, 16]),
+        lambda: ae.ConvAutoencoder(4, fc=0),
+        lambda: ae.ConvAutoencoder(4, upsampling="bilinear"),
+    ],
+)
 def test_invalid_sizes_raise_value_error(make):
     with pytest.raises(ValueError, match="must be"):
         make()
@@ -117,10 +120,18 @@ def test_the_layer_builders_are_the_models_layers():
     torch.manual_seed(0)
     mlp = ae.MLPAutoencoder(9, hidden=[128, 64, 36, 18])
     torch.manual_seed(0)
-    encoder, decoder = models.mlp_encoder(9, [128, 64, 36, 18]), models.mlp_decoder(9, [128, 64, 36, 18])
+    encoder, decoder = (
+        models.mlp_encoder(9, [128, 64, 36, 18]),
+        models.mlp_decoder(9, [128, 64, 36, 18]),
+    )
     assert repr(mlp.encoder) == repr(encoder) and repr(mlp.decoder) == repr(decoder)
-    assert all(torch.equal(a, b) for a, b in zip(mlp.state_dict().values(), [*encoder.state_dict().values(),
-                                                                              *decoder.state_dict().values()]))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(
+            mlp.state_dict().values(),
+            [*encoder.state_dict().values(), *decoder.state_dict().values()],
+        )
+    )
     for upsampling in ("transpose", "nearest"):
         conv = ae.ConvAutoencoder(4, upsampling=upsampling)
         assert repr(conv.encoder) == repr(models.conv_encoder(4, [8, 16, 32], 128))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from aecourse.execute import course_notebooks
+from aecourse.tools.execute import course_notebooks
 
 NOTEBOOKS = course_notebooks()
 
@@ -30,14 +30,27 @@ def test_notebook_is_stored_executed_top_to_bottom(path: Path):
     counts = [c["execution_count"] for c in cells]
     assert counts == list(range(1, len(cells) + 1)), (
         f"{path.name} is not stored as one fresh top-to-bottom run (execution counts {counts}); "
-        f"run `python -m aecourse execute {path.name}`.")
-    assert sum(bool(c["outputs"]) for c in cells) >= len(cells) // 2, f"{path.name} has too few stored outputs."
+        f"run `python -m aecourse execute {path.name}`."
+    )
+    assert sum(bool(c["outputs"]) for c in cells) >= len(cells) // 2, (
+        f"{path.name} has too few stored outputs."
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_no_stored_errors_and_slide_metadata(path: Path):
     cells = json.loads(path.read_text())["cells"]
-    errors = [o for c in cells if c["cell_type"] == "code" for o in c["outputs"] if o["output_type"] == "error"]
-    assert not errors, f"{path.name} stores an error: {errors[0].get('ename')}: {errors[0].get('evalue')}"
-    missing = [i for i, c in enumerate(cells) if "slide_type" not in c["metadata"].get("slideshow", {})]
+    errors = [
+        o
+        for c in cells
+        if c["cell_type"] == "code"
+        for o in c["outputs"]
+        if o["output_type"] == "error"
+    ]
+    assert not errors, (
+        f"{path.name} stores an error: {errors[0].get('ename')}: {errors[0].get('evalue')}"
+    )
+    missing = [
+        i for i, c in enumerate(cells) if "slide_type" not in c["metadata"].get("slideshow", {})
+    ]
     assert not missing, f"{path.name}: cells {missing} have no slideshow.slide_type."

@@ -36,7 +36,9 @@ def test_pca_works_with_more_features_than_samples():
     x = torch.randn(10, 50, generator=torch.Generator().manual_seed(1))
     pca = ae.PCA.fit(x)
     assert pca.components.shape == (10, 50)
-    assert torch.allclose(pca.reconstruct(x, 9), x, atol=1e-4)  # 10 centred samples span 9 dimensions
+    assert torch.allclose(
+        pca.reconstruct(x, 9), x, atol=1e-4
+    )  # 10 centred samples span 9 dimensions
 
 
 def test_reconstruction_error_falls_with_k_and_vanishes_at_full_rank(data):
@@ -81,7 +83,9 @@ def test_principal_angles_of_equal_rotated_and_orthogonal_subspaces():
     q, _ = torch.linalg.qr(torch.randn(30, 6, generator=g))
     assert torch.allclose(ae.principal_angles(q[:, :3], q[:, 3:]), torch.zeros(3), atol=1e-6)
     # one shared direction, one orthogonal: cosines 1 and 0, largest first
-    assert torch.allclose(ae.principal_angles(q[:, [0, 1]], q[:, [0, 2]]), torch.tensor([1.0, 0.0]), atol=1e-6)
+    assert torch.allclose(
+        ae.principal_angles(q[:, [0, 1]], q[:, [0, 2]]), torch.tensor([1.0, 0.0]), atol=1e-6
+    )
 
 
 def test_principal_angles_input_errors():

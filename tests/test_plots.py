@@ -21,16 +21,23 @@ def test_plot_images_draws_a_grid_into_the_given_axes(images):
     assert ax.get_title() == "digits"
     picture = ax.images[0].get_array()
     assert picture.shape == (2 * 28 + 2, 10 * 28 + 9 * 2)
-    assert picture.mask[28:30].all() and not picture.mask[:28, :28].any()  # gaps are blank, tiles are drawn
+    assert (
+        picture.mask[28:30].all() and not picture.mask[:28, :28].any()
+    )  # gaps are blank, tiles are drawn
 
 
-@pytest.mark.parametrize("cmap, vmin, vmax", [("gray_r", 0.0, 1.0), ("magma", 0.0, 0.05), ("RdBu_r", -1.0, 1.0), ("viridis", None, None)])
+@pytest.mark.parametrize(
+    "cmap, vmin, vmax",
+    [("gray_r", 0.0, 1.0), ("magma", 0.0, 0.05), ("RdBu_r", -1.0, 1.0), ("viridis", None, None)],
+)
 def test_plot_images_draws_the_gaps_in_the_colour_of_zero(images, cmap, vmin, vmax):
     fig, ax = plt.subplots()
     ae.plot_images(images[:4], ax=ax, cmap=cmap, vmin=vmin, vmax=vmax)
     drawn = ax.images[0]
-    assert drawn.get_array().mask.any()                                    # there are gaps ...
-    assert tuple(drawn.cmap.get_bad()) == tuple(drawn.to_rgba(0.0))      # ... drawn like a background pixel (0)
+    assert drawn.get_array().mask.any()  # there are gaps ...
+    assert tuple(drawn.cmap.get_bad()) == tuple(
+        drawn.to_rgba(0.0)
+    )  # ... drawn like a background pixel (0)
 
 
 def test_plot_images_accepts_flat_input_and_creates_a_figure(images):
@@ -55,7 +62,9 @@ def test_plot_reconstructions_shows_originals_over_outputs(images):
 
 
 def test_plot_history_draws_train_and_validation_curves():
-    history = ae.History(train_loss=[0.3, 0.2, 0.1], val_loss=[0.35, 0.25, 0.15], seconds=[1.0, 1.0, 1.0])
+    history = ae.History(
+        train_loss=[0.3, 0.2, 0.1], val_loss=[0.35, 0.25, 0.15], seconds=[1.0, 1.0, 1.0]
+    )
     fig, ax = plt.subplots()
     assert ae.plot_history(history, ax=ax, label="MSE") is ax
     assert [line.get_label() for line in ax.lines] == ["MSE train", "MSE validation"]
@@ -64,7 +73,9 @@ def test_plot_history_draws_train_and_validation_curves():
 
 
 def test_plot_loss_parts_draws_one_curve_per_part():
-    history = ae.History(train_loss=[0.5, 0.3], parts={"reconstruction": [0.04, 0.03], "sparsity": [30.0, 20.0]})
+    history = ae.History(
+        train_loss=[0.5, 0.3], parts={"reconstruction": [0.04, 0.03], "sparsity": [30.0, 20.0]}
+    )
     fig, ax = plt.subplots()
     assert ae.plot_loss_parts(history, ax=ax) is ax
     assert [line.get_label() for line in ax.lines] == ["reconstruction", "sparsity"]
@@ -100,22 +111,34 @@ def test_plot_manifold_decodes_an_n_by_n_lattice():
     assert lattice.shape == (25, 2)
     # first row: z1 increasing left to right at the highest z2; lattice inside the codes' range
     assert lattice[0, 0] < lattice[4, 0] and lattice[0, 1] == lattice[4, 1] > lattice[20, 1]
-    assert codes.min(0).values.le(lattice.min(0).values).all() and codes.max(0).values.ge(lattice.max(0).values).all()
+    assert (
+        codes.min(0).values.le(lattice.min(0).values).all()
+        and codes.max(0).values.ge(lattice.max(0).values).all()
+    )
     assert ax.images[0].get_array().shape == (5 * 28 + 8, 5 * 28 + 8)
     with pytest.raises(ValueError, match="2-D codes"):
         ae.plot_manifold(model, torch.randn(5, 3))
 
 
 def test_manifold_values_space_the_lattice_linearly_or_by_quantiles():
-    codes = torch.randn(4000, 2, generator=torch.Generator().manual_seed(0)) ** 3   # crowded centre, long arms
+    codes = (
+        torch.randn(4000, 2, generator=torch.Generator().manual_seed(0)) ** 3
+    )  # crowded centre, long arms
     z1, z2 = ae.manifold_values(codes, 9, quantile=0.02)
-    assert torch.allclose(z1.diff(), z1.diff()[0].expand(8)) and torch.allclose(z2.diff(), z2.diff()[0].expand(8))
+    assert torch.allclose(z1.diff(), z1.diff()[0].expand(8)) and torch.allclose(
+        z2.diff(), z2.diff()[0].expand(8)
+    )
     q1, q2 = ae.manifold_values(codes, 9, quantile=0.02, spacing="quantile")
-    # the same end points, but every gap between neighbouring values holds the same share of the codes
+    # the same end points, but every gap between neighbouring values holds the same share of the
+    # codes
     assert torch.allclose(q1[[0, -1]], z1[[0, -1]]) and torch.allclose(q2[[0, -1]], z2[[0, -1]])
-    shares = torch.stack([((codes[:, 0] > a) & (codes[:, 0] <= b)).float().mean() for a, b in zip(q1, q1[1:])])
+    shares = torch.stack(
+        [((codes[:, 0] > a) & (codes[:, 0] <= b)).float().mean() for a, b in zip(q1, q1[1:])]
+    )
     assert torch.allclose(shares, torch.full((8,), 0.96 / 8), atol=2e-3)
-    assert (q1.diff()[4] < z1.diff()[4]) and (q1.diff()[0] > z1.diff()[0])   # dense in the centre, sparse outside
+    assert (q1.diff()[4] < z1.diff()[4]) and (
+        q1.diff()[0] > z1.diff()[0]
+    )  # dense in the centre, sparse outside
     with pytest.raises(ValueError, match="spacing"):
         ae.manifold_values(codes, 9, spacing="log")
     with pytest.raises(ValueError, match="at least 2"):
@@ -130,7 +153,9 @@ def test_plot_manifold_decodes_the_quantile_lattice():
     model.decoder.register_forward_hook(lambda m, args, out: calls.append(args[0].clone()))
     codes = torch.randn(500, 2, generator=torch.Generator().manual_seed(0))
     ae.plot_manifold(model, codes, n=4, spacing="quantile")
-    assert torch.equal(calls[0], ae.lattice_codes(*ae.manifold_values(codes, 4, spacing="quantile")))
+    assert torch.equal(
+        calls[0], ae.lattice_codes(*ae.manifold_values(codes, 4, spacing="quantile"))
+    )
 
 
 def test_plot_decoded_draws_the_digits_of_given_codes():
@@ -144,7 +169,11 @@ def test_plot_decoded_draws_the_digits_of_given_codes():
         decoded = model.decode(codes)
     for i in range(3):
         assert torch.equal(drawn[:, 30 * i : 30 * i + 28], decoded[i, 0])
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["(-1.0, 0.0)", "(0.0, 0.0)", "(2.0, 0.5)"]
+    assert [t.get_text() for t in ax.get_xticklabels()] == [
+        "(-1.0, 0.0)",
+        "(0.0, 0.0)",
+        "(2.0, 0.5)",
+    ]
     with pytest.raises(ValueError, match="codes of shape"):
         ae.plot_decoded(model, torch.zeros(2))
     plt.close(fig)
@@ -152,7 +181,14 @@ def test_plot_decoded_draws_the_digits_of_given_codes():
 
 def test_lattice_codes_go_row_by_row_from_the_highest_z2():
     codes = ae.lattice_codes([-1.0, 0.0, 1.0], torch.tensor([-2.0, 2.0]))
-    assert codes.tolist() == [[-1.0, 2.0], [0.0, 2.0], [1.0, 2.0], [-1.0, -2.0], [0.0, -2.0], [1.0, -2.0]]
+    assert codes.tolist() == [
+        [-1.0, 2.0],
+        [0.0, 2.0],
+        [1.0, 2.0],
+        [-1.0, -2.0],
+        [0.0, -2.0],
+        [1.0, -2.0],
+    ]
     with pytest.raises(ValueError, match="z1_values must be a non-empty 1-D"):
         ae.lattice_codes([], [0.0])
     with pytest.raises(ValueError, match="z2_values must be a non-empty 1-D"):
@@ -170,10 +206,12 @@ def test_plot_lattice_decodes_the_grid_z1_by_z2():
     drawn = torch.from_numpy(ax.images[0].get_array().filled(float("nan")))
     assert drawn.shape == (3 * 28 + 4, 4 * 28 + 6) and ax.get_title() == "lattice"
     with torch.no_grad():
-        top_right = model.decode(torch.tensor([[2.0, 1.0]]))[0, 0]       # last z1, last z2: top right
+        top_right = model.decode(torch.tensor([[2.0, 1.0]]))[0, 0]  # last z1, last z2: top right
         bottom_left = model.decode(torch.tensor([[-2.0, -1.0]]))[0, 0]
-    assert torch.allclose(drawn[:28, -28:], top_right) and torch.allclose(drawn[-28:, :28], bottom_left)
-    assert ax.get_yticklabels()[0].get_text() == "1"                         # the top row is the largest z2
+    assert torch.allclose(drawn[:28, -28:], top_right) and torch.allclose(
+        drawn[-28:, :28], bottom_left
+    )
+    assert ax.get_yticklabels()[0].get_text() == "1"  # the top row is the largest z2
     with pytest.raises(ValueError, match="decodes 2-D codes"):
         ae.plot_lattice(ae.MLPAutoencoder(3, hidden=[8]), z1, z2)
     with pytest.raises(ValueError, match="z2_values"):
@@ -188,7 +226,9 @@ def test_plot_samples_decodes_seeded_draws_from_the_prior():
     ae.plot_samples(model, 6, seed=1, nrow=3, ax=b)
     drawn = a.images[0].get_array().filled(float("nan"))
     assert drawn.shape == (2 * 28 + 2, 3 * 28 + 4) and a.get_title() == "prior"
-    assert (drawn == b.images[0].get_array().filled(float("nan")))[~torch.from_numpy(drawn).isnan().numpy()].all()
+    assert (drawn == b.images[0].get_array().filled(float("nan")))[
+        ~torch.from_numpy(drawn).isnan().numpy()
+    ].all()
     with torch.no_grad():
         first = model.decode(torch.randn(6, 3, generator=torch.Generator().manual_seed(1)))[0, 0]
     assert torch.allclose(torch.from_numpy(drawn[:28, :28]), first)

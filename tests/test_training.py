@@ -32,8 +32,14 @@ def test_fit_lowers_the_loss_and_returns_its_history(images):
     ae.seed_everything(0)
     model = _small_model()
     before = ae.evaluate(model, images)
-    history = ae.fit(model, ae.Batches(images, 16), epochs=5, lr=3e-3, val=ae.Batches(images, 16, shuffle=False),
-                     progress=False)
+    history = ae.fit(
+        model,
+        ae.Batches(images, 16),
+        epochs=5,
+        lr=3e-3,
+        val=ae.Batches(images, 16, shuffle=False),
+        progress=False,
+    )
     assert history.epochs == 5 and len(history.val_loss) == 5 and len(history.seconds) == 5
     assert history.train_loss[-1] < 0.5 * history.train_loss[0]
     assert ae.evaluate(model, images) < 0.5 * before
@@ -46,7 +52,11 @@ def test_fit_is_repeatable_with_the_same_seed(images):
     losses = []
     for _ in range(2):
         ae.seed_everything(3)
-        losses.append(ae.fit(_small_model(), ae.Batches(images, 16, seed=3), epochs=2, progress=False).train_loss)
+        losses.append(
+            ae.fit(
+                _small_model(), ae.Batches(images, 16, seed=3), epochs=2, progress=False
+            ).train_loss
+        )
     assert losses[0] == losses[1]
 
 
@@ -75,7 +85,14 @@ def test_fit_with_noise_feeds_noisy_inputs_and_clean_targets(images):
         seen.setdefault("target", target.clone())
         return torch.nn.functional.mse_loss(x_hat, target)
 
-    ae.fit(model, ae.Batches(images, 64, shuffle=False), epochs=1, loss=spy_loss, noise=0.3, progress=False)
+    ae.fit(
+        model,
+        ae.Batches(images, 64, shuffle=False),
+        epochs=1,
+        loss=spy_loss,
+        noise=0.3,
+        progress=False,
+    )
     assert torch.equal(seen["target"], images)
     noise = seen["input"] - images
     assert 0.1 < noise.std().item() < 0.3  # Gaussian noise of std 0.3, reduced somewhat by clamping
@@ -94,11 +111,20 @@ def test_fit_draws_its_noise_from_add_noise_with_one_generator(images, monkeypat
     monkeypatch.setattr(aecourse.training, "add_noise", spy)
     model = _small_model()
     model.register_forward_pre_hook(lambda module, args: inputs.append(args[0].clone()))
-    ae.fit(model, ae.Batches(images, 32, shuffle=False), epochs=2, noise=0.3, noise_seed=5, progress=False)
+    ae.fit(
+        model,
+        ae.Batches(images, 32, shuffle=False),
+        epochs=2,
+        noise=0.3,
+        noise_seed=5,
+        progress=False,
+    )
     assert len(calls) == 4 and all(f == 0.3 and s is None for f, s, _ in calls)
     assert len({id(g) for _, _, g in calls}) == 1  # one generator for the whole run
     g = torch.Generator().manual_seed(5)
-    expected = [ae.add_noise(images[i : i + 32], 0.3, seed=None, generator=g) for i in (0, 32, 0, 32)]
+    expected = [
+        ae.add_noise(images[i : i + 32], 0.3, seed=None, generator=g) for i in (0, 32, 0, 32)
+    ]
     assert all(torch.equal(a, b) for a, b in zip(inputs, expected))
 
 
@@ -107,14 +133,21 @@ def test_a_nan_loss_stops_training_and_suggests_a_lower_learning_rate(images):
         return (x_hat - x).pow(2).mean() * float("nan")
 
     with pytest.raises(FloatingPointError, match="lower learning rate"):
-        ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, lr=0.5, loss=nan_loss, progress=False)
+        ae.fit(
+            _small_model(), ae.Batches(images, 16), epochs=1, lr=0.5, loss=nan_loss, progress=False
+        )
 
 
 def test_a_diverging_run_is_caught(images):
     model = ae.LinearAutoencoder(4)
     with pytest.raises(FloatingPointError, match="epoch 1, batch"):
-        ae.fit(model, ae.Batches(images * 1e3, 16), epochs=3, optimizer=torch.optim.SGD(model.parameters(), lr=1e3),
-               progress=False)
+        ae.fit(
+            model,
+            ae.Batches(images * 1e3, 16),
+            epochs=3,
+            optimizer=torch.optim.SGD(model.parameters(), lr=1e3),
+            progress=False,
+        )
 
 
 def test_fit_steps_a_scheduler_every_batch(images):
@@ -131,12 +164,23 @@ def test_fit_one_cycle_schedule_is_torchs_one_cycle(images):
         ae.seed_everything(0)
         model = _small_model()
         opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-        sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=3 * 4, pct_start=0.2)
-        return ae.fit(model, ae.Batches(images, 16), epochs=3, optimizer=opt, scheduler=sched, progress=False)
+        sched = torch.optim.lr_scheduler.OneCycleLR(
+            opt, max_lr=1e-2, total_steps=3 * 4, pct_start=0.2
+        )
+        return ae.fit(
+            model, ae.Batches(images, 16), epochs=3, optimizer=opt, scheduler=sched, progress=False
+        )
 
     ae.seed_everything(0)
-    built = ae.fit(_small_model(), ae.Batches(images, 16), epochs=3, lr=1e-2, schedule="one-cycle", warmup=0.2,
-                   progress=False)
+    built = ae.fit(
+        _small_model(),
+        ae.Batches(images, 16),
+        epochs=3,
+        lr=1e-2,
+        schedule="one-cycle",
+        warmup=0.2,
+        progress=False,
+    )
     assert built.train_loss == by_hand().train_loss
     ae.seed_everything(0)
     constant = ae.fit(_small_model(), ae.Batches(images, 16), epochs=3, lr=1e-2, progress=False)
@@ -151,21 +195,33 @@ def test_fit_rejects_bad_schedules(images):
     with pytest.raises(ValueError, match="warmup"):
         ae.fit(model, batches, epochs=1, schedule="one-cycle", warmup=1.5, progress=False)
     with pytest.raises(ValueError, match="would be ignored"):
-        ae.fit(model, batches, epochs=1, warmup=0.2, progress=False)   # no one-cycle schedule to warm up
+        ae.fit(
+            model, batches, epochs=1, warmup=0.2, progress=False
+        )  # no one-cycle schedule to warm up
     opt = torch.optim.Adam(model.parameters())
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=4)
     with pytest.raises(ValueError, match="not both"):
-        ae.fit(model, batches, epochs=1, optimizer=opt, scheduler=sched, schedule="one-cycle", progress=False)
+        ae.fit(
+            model,
+            batches,
+            epochs=1,
+            optimizer=opt,
+            scheduler=sched,
+            schedule="one-cycle",
+            progress=False,
+        )
 
 
 class _SparseAutoencoder(ae.MLPAutoencoder):
-    """An L1 penalty on the code, the shape of a regularised model: its own training_loss with named parts."""
+    """An L1 penalty on the code: a regularised model's own training_loss with named parts."""
 
     def training_loss(self, x, target, loss_fn=torch.nn.functional.mse_loss):
         z = self.encode(x)
         reconstruction = loss_fn(self.decode(z).reshape(target.shape), target)
         l1 = z.abs().mean()
-        return ae.TrainingLoss(reconstruction + 0.1 * l1, {"reconstruction": reconstruction, "l1": l1})
+        return ae.TrainingLoss(
+            reconstruction + 0.1 * l1, {"reconstruction": reconstruction, "l1": l1}
+        )
 
 
 def test_fit_trains_the_models_own_objective_and_records_its_parts(images):
@@ -176,17 +232,25 @@ def test_fit_trains_the_models_own_objective_and_records_its_parts(images):
     assert set(history.parts) == set(history.val_parts) == {"reconstruction", "l1"}
     assert all(len(v) == 3 for v in [*history.parts.values(), *history.val_parts.values()])
     for e in range(3):  # the parts are averaged per sample exactly like the total
-        assert history.train_loss[e] == pytest.approx(history.parts["reconstruction"][e] + 0.1 * history.parts["l1"][e])
-        assert history.val_loss[e] == pytest.approx(history.val_parts["reconstruction"][e] + 0.1 * history.val_parts["l1"][e])
+        assert history.train_loss[e] == pytest.approx(
+            history.parts["reconstruction"][e] + 0.1 * history.parts["l1"][e]
+        )
+        assert history.val_loss[e] == pytest.approx(
+            history.val_parts["reconstruction"][e] + 0.1 * history.val_parts["l1"][e]
+        )
     with torch.no_grad():
         whole = model.training_loss(images, images)
     assert history.val_parts["l1"][-1] == pytest.approx(whole.parts["l1"].item(), rel=1e-5)
-    assert history.val_parts["reconstruction"][-1] == pytest.approx(whole.parts["reconstruction"].item(), rel=1e-5)
+    assert history.val_parts["reconstruction"][-1] == pytest.approx(
+        whole.parts["reconstruction"].item(), rel=1e-5
+    )
     assert history.val_loss[-1] == pytest.approx(whole.total.item(), rel=1e-5)
 
 
 def test_a_plain_model_without_parts_records_none(images):
-    history = ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, val=ae.Batches(images, 16), progress=False)
+    history = ae.fit(
+        _small_model(), ae.Batches(images, 16), epochs=1, val=ae.Batches(images, 16), progress=False
+    )
     assert history.parts == {} and history.val_parts == {}
 
 
@@ -201,14 +265,19 @@ def test_fit_hands_its_loss_to_the_models_training_loss(images):
     def l1(x_hat, x):
         return (x_hat - x).abs().mean()
 
-    for loss, expected in [("mse", torch.nn.functional.mse_loss), ("bce", torch.nn.functional.binary_cross_entropy),
-                           (l1, l1)]:
+    for loss, expected in [
+        ("mse", torch.nn.functional.mse_loss),
+        ("bce", torch.nn.functional.binary_cross_entropy),
+        (l1, l1),
+    ]:
         ae.fit(Spy(4, hidden=[8]), ae.Batches(images, 32), epochs=1, loss=loss, progress=False)
         assert seen[-1] is expected
 
 
 def test_any_module_with_a_training_loss_is_trained_with_it(images):
-    class Shrink(torch.nn.Module):  # not an aecourse model: its objective pulls the weight towards zero
+    class Shrink(
+        torch.nn.Module
+    ):  # not an aecourse model: its objective pulls the weight towards zero
         def __init__(self):
             super().__init__()
             self.w = torch.nn.Parameter(torch.ones(1))
@@ -221,7 +290,11 @@ def test_any_module_with_a_training_loss_is_trained_with_it(images):
 
     model = Shrink()
     history = ae.fit(model, ae.Batches(images, 16), epochs=2, lr=0.1, progress=False)
-    assert model.w.item() < 0.5 and history.train_loss[-1] < history.train_loss[0] and history.parts == {}
+    assert (
+        model.w.item() < 0.5
+        and history.train_loss[-1] < history.train_loss[0]
+        and history.parts == {}
+    )
 
     class Wrong(Shrink):
         def training_loss(self, x, target, loss_fn):
@@ -235,9 +308,14 @@ def test_a_nan_in_a_named_part_stops_training(images):
     class NanPart(ae.MLPAutoencoder):
         def training_loss(self, x, target, loss_fn=torch.nn.functional.mse_loss):
             out = super().training_loss(x, target, loss_fn)
-            return ae.TrainingLoss(out.total, {"reconstruction": out.total, "kl": out.total * float("inf")})
+            return ae.TrainingLoss(
+                out.total, {"reconstruction": out.total, "kl": out.total * float("inf")}
+            )
 
-    with pytest.raises(FloatingPointError, match="loss part 'kl' became inf at epoch 1, batch 1.*lower learning rate"):
+    with pytest.raises(
+        FloatingPointError,
+        match="loss part 'kl' became inf at epoch 1, batch 1.*lower learning rate",
+    ):
         ae.fit(NanPart(4, hidden=[8]), ae.Batches(images, 16), epochs=1, progress=False)
 
 
@@ -269,9 +347,13 @@ def test_one_cycle_with_ones_own_optimizer_peaks_at_its_lr(images):
         model = _small_model()
         opt = torch.optim.Adam(model.parameters(), lr=1e-2)
         rates = []
-        model.register_forward_pre_hook(lambda module, args: rates.append(opt.param_groups[0]["lr"]))
+        model.register_forward_pre_hook(
+            lambda module, args: rates.append(opt.param_groups[0]["lr"])
+        )
         if settings.pop("by_hand", False):
-            settings["scheduler"] = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=2 * 4)
+            settings["scheduler"] = torch.optim.lr_scheduler.OneCycleLR(
+                opt, max_lr=1e-2, total_steps=2 * 4
+            )
         ae.fit(model, ae.Batches(images, 16), epochs=2, optimizer=opt, progress=False, **settings)
         return rates
 
@@ -287,9 +369,19 @@ def test_scheduler_and_schedule_are_one_or_the_other(images):
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=1e-2, total_steps=4)
     for schedule in ("constant", "one-cycle"):
         with pytest.raises(ValueError, match="not both"):
-            ae.fit(model, batches, epochs=1, optimizer=opt, scheduler=sched, schedule=schedule, progress=False)
+            ae.fit(
+                model,
+                batches,
+                epochs=1,
+                optimizer=opt,
+                scheduler=sched,
+                schedule=schedule,
+                progress=False,
+            )
     with pytest.raises(ValueError, match="must drive the optimizer fit steps"):
-        ae.fit(model, batches, epochs=1, scheduler=sched, progress=False)  # fit's own Adam would ignore it
+        ae.fit(
+            model, batches, epochs=1, scheduler=sched, progress=False
+        )  # fit's own Adam would ignore it
     other = torch.optim.Adam(model.parameters())
     with pytest.raises(ValueError, match="must drive the optimizer fit steps"):
         ae.fit(model, batches, epochs=1, optimizer=other, scheduler=sched, progress=False)
@@ -298,8 +390,14 @@ def test_scheduler_and_schedule_are_one_or_the_other(images):
 def test_noise_seed_seeds_the_noise_and_seed_is_gone(images):
     def run(noise_seed):
         ae.seed_everything(0)
-        return ae.fit(_small_model(), ae.Batches(images, 16), epochs=1, noise=0.3, noise_seed=noise_seed,
-                      progress=False).train_loss
+        return ae.fit(
+            _small_model(),
+            ae.Batches(images, 16),
+            epochs=1,
+            noise=0.3,
+            noise_seed=noise_seed,
+            progress=False,
+        ).train_loss
 
     assert run(1) == run(1) and run(1) != run(2)
     with pytest.raises(TypeError, match="seed"):
@@ -344,7 +442,9 @@ def test_checkpoint_round_trip_restores_architecture_and_weights(images, tmp_pat
 
 def test_a_checkpoint_for_another_architecture_is_refused_clearly(tmp_path):
     path = ae.save_checkpoint(ae.MLPAutoencoder(2), tmp_path / "mlp.pt")
-    with pytest.raises(ValueError, match=r"saved from MLPAutoencoder\(latent_dim=2, hidden=\[512, 256\]\)"):
+    with pytest.raises(
+        ValueError, match=r"saved from MLPAutoencoder\(latent_dim=2, hidden=\[512, 256\]\)"
+    ):
         ae.load_weights(ae.MLPAutoencoder(30), path)
     with pytest.raises(ValueError, match="does not fit ConvAutoencoder"):
         ae.load_weights(ae.ConvAutoencoder(2), path)
@@ -368,13 +468,17 @@ def test_batch_objective_scores_noisy_inputs_against_the_clean_batch(images):
     mse = torch.nn.functional.mse_loss
     assert torch.equal(batch_objective(model, images, mse).total, mse(model(images), images))
     noisy = ae.add_noise(images, 0.3, seed=None, generator=torch.Generator().manual_seed(1))
-    objective = batch_objective(model, images, mse, noise=0.3, generator=torch.Generator().manual_seed(1))
+    objective = batch_objective(
+        model, images, mse, noise=0.3, generator=torch.Generator().manual_seed(1)
+    )
     assert torch.equal(objective.total, mse(model(noisy), images))
 
 
 def test_checkpoints_go_to_one_folder_created_on_demand(tmp_path, monkeypatch):
     monkeypatch.delenv("AECOURSE_CHECKPOINTS", raising=False)
-    assert ae.checkpoint_dir() == Path(ae.__file__).resolve().parents[1] / "checkpoints"   # the checkout's folder
+    assert (
+        ae.checkpoint_dir() == Path(ae.__file__).resolve().parents[1] / "checkpoints"
+    )  # the checkout's folder
     monkeypatch.setenv("AECOURSE_CHECKPOINTS", str(tmp_path / "ckpt"))
     path = ae.checkpoint_path("01_intro_tiny.pt")
     assert path == tmp_path / "ckpt" / "01_intro_tiny.pt" and path.parent.is_dir()

@@ -4,7 +4,7 @@ Each notebook becomes `slides/NN_name.slides.html` through nbconvert's slides ex
 `slideshow.slide_type` metadata cuts the slides, and code cells tagged `remove-input` show their
 outputs only. nbconvert's decks load reveal.js, require.js, jQuery, MathJax and the widget renderer
 from CDNs; here every one of them comes from the npm registry at build time (pinned in
-slides_assets.json), is cached outside the repository and copied to `slides/assets/`, so a deck
+assets.json), is cached outside the repository and copied to `slides/assets/`, so a deck
 opened from disk in a lecture hall with no network shows styled slides with rendered formulas.
 """
 
@@ -22,14 +22,15 @@ import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import repository
 from .execute import course_notebooks
 
-__all__ = ["ASSETS_SPEC", "SLIDES_DIR", "assets_cache_dir", "build_decks", "copy_assets", "fetch_assets"]
+__all__ = ["ASSETS_SPEC", "assets_cache_dir", "build_decks", "copy_assets", "fetch_assets"]
 
-ASSETS_SPEC = Path(__file__).with_name("slides_assets.json")
-SLIDES_DIR = Path(__file__).resolve().parents[1] / "slides"
+ASSETS_SPEC = Path(__file__).with_name("assets.json")
 
-# Where each library lands under <out_dir>/assets/ (the package name's last part), as the decks reference it.
+# Where each library lands under <out_dir>/assets/ (the package name's last part), as the decks
+# reference it.
 _URLS = {
     "reveal_url_prefix": "assets/reveal.js",
     "require_js_url": "assets/requirejs/require.js",
@@ -38,10 +39,12 @@ _URLS = {
     "widget_renderer_url": "assets/html-manager/dist/embed-amd.js",
 }
 
-# nbconvert's reveal template with three changes: no mermaid module (always imported from a CDN, its URL is
+# nbconvert's reveal template with three changes: no mermaid module (always imported from a CDN, its
+# URL is
 # not configurable in nbconvert 7.17; a diagram stays readable as its source text); progress bars of
 # stored widgets (tqdm) made visible again: reveal.css hides everything matching `.reveal .progress`
-# (on screen and when printed); and text outputs (printed tables, torchsummary) with slightly tighter
+# (on screen and when printed); and text outputs (printed tables, torchsummary) with slightly
+# tighter
 # lines (1.15 instead of 1.2, same font size), so a 26-line table fits on one 700 px slide.
 _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
@@ -65,7 +68,7 @@ def _spec() -> tuple[dict, str]:
 
 
 def assets_cache_dir() -> Path:
-    """The folder the pinned npm packages are unpacked into: $AECOURSE_CACHE, else ~/.cache/aecourse, one subfolder per spec."""
+    """Where the pinned npm packages are unpacked: $AECOURSE_CACHE, else ~/.cache/aecourse."""
     base = os.environ.get("AECOURSE_CACHE")
     if base:
         root = Path(base)
@@ -83,7 +86,7 @@ def _integrity(path: Path) -> str:
 
 
 def fetch_assets(cache_dir: str | os.PathLike | None = None) -> Path:
-    """Unpack the packages pinned in slides_assets.json into the cache (with `npm pack`, once) and return it."""
+    """Unpack the packages pinned in assets.json into the cache (`npm pack`, once); return it."""
     cache = Path(cache_dir) if cache_dir is not None else assets_cache_dir()
     if (cache / _STAMP).is_file():
         return cache
@@ -94,30 +97,48 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None) -> Path:
         raise RuntimeError(
             "building the slides needs npm (Node.js) once, to fetch "
             + ", ".join(f"{name}@{version}" for name, version in packages.items())
-            + f" from the npm registry into {cache}; install Node.js (e.g. `apt-get install nodejs npm`) and retry."
+            + f" from the npm registry into {cache}; install Node.js (e.g. `apt-get install "
+            + "nodejs npm`) and retry."
         )
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=cache.name + ".tmp-", dir=cache.parent))
     try:
-        cmd = [npm, "pack", "--json", "--prefer-offline", "--pack-destination", str(tmp),
-               *(f"{name}@{version}" for name, version in packages.items())]
-        proc = subprocess.run(cmd, cwd=tmp, capture_output=True, text=True, timeout=600, check=False)
+        cmd = [
+            npm,
+            "pack",
+            "--json",
+            "--prefer-offline",
+            "--pack-destination",
+            str(tmp),
+            *(f"{name}@{version}" for name, version in packages.items()),
+        ]
+        proc = subprocess.run(
+            cmd, cwd=tmp, capture_output=True, text=True, timeout=600, check=False
+        )
         if proc.returncode != 0:
             raise RuntimeError(
-                f"`npm pack` could not fetch the slide assets from the npm registry (exit {proc.returncode}); "
-                f"the decks need them once, then {cache} is reused offline.\n{proc.stderr.strip()[-2000:]}"
+                "`npm pack` could not fetch the slide assets from the npm registry (exit "
+                f"{proc.returncode}); "
+                f"the decks need them once, then {cache} is reused "
+                f"offline.\n{proc.stderr.strip()[-2000:]}"
             )
         packed = {entry["name"]: tmp / entry["filename"] for entry in json.loads(proc.stdout)}
         for name in packages:
             tarball = packed.get(name)
             if tarball is None or not tarball.is_file():
-                raise RuntimeError(f"`npm pack` did not deliver {name}; output:\n{proc.stdout[-2000:]}")
+                raise RuntimeError(
+                    f"`npm pack` did not deliver {name}; output:\n{proc.stdout[-2000:]}"
+                )
             expected = spec["aecourse"]["integrity"][name]
             if _integrity(tarball) != expected:
-                raise RuntimeError(f"{tarball.name} does not match the integrity pinned in {ASSETS_SPEC.name}.")
+                raise RuntimeError(
+                    f"{tarball.name} does not match the integrity pinned in {ASSETS_SPEC.name}."
+                )
             unpacked = tmp / "unpack" / _safe_name(name)
             with tarfile.open(tarball) as archive:  # checked against the pinned sha512 above
-                archive.extractall(unpacked, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+                archive.extractall(
+                    unpacked, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {})
+                )
             (top,) = unpacked.iterdir()  # npm tarballs hold one folder, usually package/
             top.rename(tmp / _safe_name(name))
             tarball.unlink()
@@ -137,7 +158,7 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None) -> Path:
 
 
 def copy_assets(out_dir: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> Path:
-    """Copy the files the decks load (slides_assets.json's `aecourse.copy`) to <out_dir>/assets and return that folder."""
+    """Copy the files the decks load (assets.json's `aecourse.copy`) to <out_dir>/assets."""
     spec, digest = _spec()
     assets = Path(out_dir) / "assets"
     stamp = assets / _STAMP
@@ -151,7 +172,10 @@ def copy_assets(out_dir: str | os.PathLike, cache_dir: str | os.PathLike | None 
         for pattern in patterns:
             matches = sorted(source.glob(pattern))
             if not matches:
-                raise RuntimeError(f"{name}: nothing matches {pattern!r} in {source} ({ASSETS_SPEC.name} is out of date).")
+                raise RuntimeError(
+                    f"{name}: nothing matches {pattern!r} in {source} ({ASSETS_SPEC.name} is out "
+                    "of date)."
+                )
             for path in matches:
                 dest = target / path.relative_to(source)
                 dest.parent.mkdir(parents=True, exist_ok=True)
@@ -178,27 +202,39 @@ def _exporter():
 
     c = Config()
     c.TagRemovePreprocessor.enabled = True
-    c.TagRemovePreprocessor.remove_input_tags = {"remove-input"}    # plumbing: output on the slide, code in the notebook
+    c.TagRemovePreprocessor.remove_input_tags = {
+        "remove-input"
+    }  # plumbing: output on the slide, code in the notebook
     c.TagRemovePreprocessor.remove_cell_tags = {"remove-cell"}
     c.TagRemovePreprocessor.remove_all_outputs_tags = {"remove-output"}
     for trait, url in _URLS.items():
         setattr(c.SlidesExporter, trait, url)
-    c.SlidesExporter.reveal_theme = "white"   # the themes that import Google fonts would reach for the network
-    c.SlidesExporter.reveal_number = "c/t"    # slide numbers, so the audience can ask about "slide 12"
-    c.SlidesExporter.reveal_scroll = True     # a slide taller than the screen scrolls instead of being cut off
-    c.SlidesExporter.exclude_input_prompt = True   # no "In [3]:" beside the code: more room on the slide
+    c.SlidesExporter.reveal_theme = (
+        "white"  # the themes that import Google fonts would reach for the network
+    )
+    c.SlidesExporter.reveal_number = (
+        "c/t"  # slide numbers, so the audience can ask about "slide 12"
+    )
+    c.SlidesExporter.reveal_scroll = (
+        True  # a slide taller than the screen scrolls instead of being cut off
+    )
+    c.SlidesExporter.exclude_input_prompt = (
+        True  # no "In [3]:" beside the code: more room on the slide
+    )
     c.SlidesExporter.exclude_output_prompt = True
     exporter = SlidesExporter(config=c)
     exporter.raw_template = _TEMPLATE
     return exporter
 
 
-def build_decks(notebooks: Sequence[str | os.PathLike] = (), *, out_dir: str | os.PathLike | None = None) -> list[Path]:
-    """Build one offline reveal.js deck per notebook (default: all course notebooks) into out_dir (default: slides/)."""
+def build_decks(
+    notebooks: Sequence[str | os.PathLike] = (), *, out_dir: str | os.PathLike | None = None
+) -> list[Path]:
+    """Build one offline reveal.js deck per notebook (default: all) into out_dir (slides/)."""
     import nbformat
 
     paths = course_notebooks(notebooks)
-    out = Path(out_dir) if out_dir is not None else SLIDES_DIR
+    out = Path(out_dir) if out_dir is not None else repository() / "slides"
     out.mkdir(parents=True, exist_ok=True)
     copy_assets(out)
     exporter = _exporter()
@@ -206,8 +242,11 @@ def build_decks(notebooks: Sequence[str | os.PathLike] = (), *, out_dir: str | o
     for path in paths:
         nb = nbformat.read(path, as_version=4)
         if _uses_mermaid(nb):
-            warnings.warn(f"{path.name}: mermaid diagrams are not rendered in the offline deck (shown as text).",
-                          stacklevel=2)
+            warnings.warn(
+                f"{path.name}: mermaid diagrams are not rendered in the offline deck (shown as "
+                "text).",
+                stacklevel=2,
+            )
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
         deck = out / f"{path.stem}.slides.html"
         deck.write_text(body, encoding="utf-8")

@@ -23,21 +23,29 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from aecourse.execute import NOTEBOOK_DIR
-from aecourse.slides import build_decks
+from aecourse.tools import notebook_dir
+from aecourse.tools.slides import build_decks
 
-COURSE = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+COURSE = sorted(notebook_dir().glob("[0-9][0-9]_*.ipynb"))
 FIXTURE = "fixture_deck"
 DECKS = [p.stem for p in COURSE] + [FIXTURE]
 
-CHROMIUM = (os.environ.get("AECOURSE_CHROMIUM") or shutil.which("chromium")
-            or shutil.which("chromium-browser") or shutil.which("google-chrome"))
-if CHROMIUM is None and os.environ.get("AECOURSE_REQUIRE_BROWSER") == "1":  # set by .ci/run: CI must open the decks
-    raise RuntimeError("AECOURSE_REQUIRE_BROWSER=1 but no Chromium was found: the slide decks cannot be opened.")
+CHROMIUM = (
+    os.environ.get("AECOURSE_CHROMIUM")
+    or shutil.which("chromium")
+    or shutil.which("chromium-browser")
+    or shutil.which("google-chrome")
+)
+if (
+    CHROMIUM is None and os.environ.get("AECOURSE_REQUIRE_BROWSER") == "1"
+):  # set by .ci/run: CI must open the decks
+    raise RuntimeError(
+        "AECOURSE_REQUIRE_BROWSER=1 but no Chromium was found: the slide decks cannot be opened."
+    )
 needs_chromium = pytest.mark.skipif(
     CHROMIUM is None,
     reason="headless Chromium not found (Debian: `apt-get install chromium`; .ci/run installs it), "
-           "so the decks were built and checked statically but not opened in a browser",
+    "so the decks were built and checked statically but not opened in a browser",
 )
 
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
@@ -45,6 +53,7 @@ REVEAL_HEIGHT = 700  # nbconvert's reveal template: slides are 960 x 700 px, sca
 
 
 # ---------------------------------------------------------------- the notebooks' slide metadata
+
 
 def _slide_type(cell) -> str:
     return cell.metadata.get("slideshow", {}).get("slide_type", "-")
@@ -60,16 +69,19 @@ def _shown(nb) -> list:
 
 def expected_slide_count(nb) -> int:
     """Slides reveal.js counts: the first visible cell opens one, then every `slide` and `subslide` cell
-    (nbconvert nests subslides as vertical slides inside the horizontal ones; reveal counts each)."""
+    (nbconvert nests subslides as vertical slides inside the horizontal ones; reveal counts each).
+    """
     types = [_slide_type(c) for c in _shown(nb)]
     first = next(i for i, t in enumerate(types) if t not in ("skip", "notes"))
-    return 1 + sum(t in ("slide", "subslide") for t in types[first + 1:])
+    return 1 + sum(t in ("slide", "subslide") for t in types[first + 1 :])
 
 
 def expected_code_inputs(nb) -> int:
     """Code cells whose source the deck shows: not skipped, not tagged remove-input."""
-    return sum(c.cell_type == "code" and _slide_type(c) != "skip" and "remove-input" not in _tags(c)
-               for c in _shown(nb))
+    return sum(
+        c.cell_type == "code" and _slide_type(c) != "skip" and "remove-input" not in _tags(c)
+        for c in _shown(nb)
+    )
 
 
 def expected_notes(nb) -> int:
@@ -78,16 +90,24 @@ def expected_notes(nb) -> int:
 
 def display_formulas(nb) -> int:
     """$$...$$ formulas in the markdown the deck shows."""
-    return sum(len(re.findall(r"\$\$.+?\$\$", c.source, flags=re.S)) for c in _shown(nb)
-               if c.cell_type == "markdown" and _slide_type(c) != "skip")
+    return sum(
+        len(re.findall(r"\$\$.+?\$\$", c.source, flags=re.S))
+        for c in _shown(nb)
+        if c.cell_type == "markdown" and _slide_type(c) != "skip"
+    )
 
 
 def has_math(nb) -> bool:
-    return any(re.search(r"\$[^$\s][^$]*\$", c.source) for c in _shown(nb)
-               if c.cell_type == "markdown" and _slide_type(c) != "skip")
+    return any(
+        re.search(r"\$[^$\s][^$]*\$", c.source)
+        for c in _shown(nb)
+        if c.cell_type == "markdown" and _slide_type(c) != "skip"
+    )
 
 
-# ---------------------------------------------------------------- a fixture notebook with known slides
+# ---------------------------------------------------------------- a fixture notebook with known
+# slides
+
 
 def make_fixture(path: Path) -> None:
     """Executed notebook: title, notes, formulas (1 display + 2 inline), a fragment, a figure,
@@ -104,20 +124,44 @@ def make_fixture(path: Path) -> None:
     cells = [
         cell(new_markdown_cell("# Fixture deck\nA small notebook with known slides."), "slide"),
         cell(new_markdown_cell("Speaker note: welcome everyone."), "notes"),
-        cell(new_code_cell("import matplotlib.pyplot as plt\nfrom tqdm.auto import tqdm"), "-", "remove-input"),
-        cell(new_markdown_cell("## The loss\n$$\\mathcal{L}(\\theta) = \\frac{1}{N}\\sum_{i=1}^N "
-                               "\\lVert x_i - g(f(x_i)) \\rVert^2$$\nwith the code $z = f(x)$ of size $k$."), "slide"),
+        cell(
+            new_code_cell("import matplotlib.pyplot as plt\nfrom tqdm.auto import tqdm"),
+            "-",
+            "remove-input",
+        ),
+        cell(
+            new_markdown_cell(
+                "## The loss\n$$\\mathcal{L}(\\theta) = \\frac{1}{N}\\sum_{i=1}^N "
+                "\\lVert x_i - g(f(x_i)) \\rVert^2$$\nwith the code $z = f(x)$ of size $k$."
+            ),
+            "slide",
+        ),
         cell(new_markdown_cell("- revealed later"), "fragment"),
-        cell(new_code_cell("fig, ax = plt.subplots(figsize=(6, 3))\nax.plot([0, 1, 2], [2, 0, 1])\n"
-                           "ax.set(title='a line', xlabel='x', ylabel='y')\nplt.show()"), "subslide"),
+        cell(
+            new_code_cell(
+                "fig, ax = plt.subplots(figsize=(6, 3))\nax.plot([0, 1, 2], [2, 0, 1])\n"
+                "ax.set(title='a line', xlabel='x', ylabel='y')\nplt.show()"
+            ),
+            "subslide",
+        ),
         cell(new_markdown_cell("Not in the deck."), "skip"),
         cell(new_code_cell("print('not in the deck either')"), "skip"),
         cell(new_markdown_cell("## Training"), "slide"),
-        cell(new_code_cell("for _ in tqdm(range(3), desc='epochs'):\n    pass"), "-", "remove-input"),
+        cell(
+            new_code_cell("for _ in tqdm(range(3), desc='epochs'):\n    pass"), "-", "remove-input"
+        ),
         cell(new_markdown_cell("## The end"), "subslide"),
     ]
-    nb = new_notebook(cells=cells, metadata={"kernelspec": {
-        "name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    nb = new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {
+                "name": "python3",
+                "display_name": "Python 3 (ipykernel)",
+                "language": "python",
+            }
+        },
+    )
     NotebookClient(nb, kernel_name="python3", timeout=120).execute()
     nbformat.write(nb, path)
 
@@ -144,13 +188,25 @@ def test_fixture_metadata_counts():
         c.metadata["tags"] = list(tags)
         return c
 
-    nb = new_notebook(cells=[md("notes"), md("-"), md("fragment"), md("subslide"), md("skip"), md("slide"),
-                             md("slide", ["remove-cell"]), md("-"), md("subslide")])
+    nb = new_notebook(
+        cells=[
+            md("notes"),
+            md("-"),
+            md("fragment"),
+            md("subslide"),
+            md("skip"),
+            md("slide"),
+            md("slide", ["remove-cell"]),
+            md("-"),
+            md("subslide"),
+        ]
+    )
     assert expected_slide_count(nb) == 4
     assert expected_notes(nb) == 1
 
 
 # ---------------------------------------------------------------- static checks (no browser needed)
+
 
 class _Refs(HTMLParser):
     def __init__(self):
@@ -193,25 +249,47 @@ def test_assets_are_beside_the_decks_not_in_git(decks):
     assets = next(iter(decks.values()))[0].parent / "assets"
     for lib in ("reveal.js", "mathjax", "requirejs", "jquery", "html-manager"):
         assert (assets / lib).is_dir(), lib
-    root = NOTEBOOK_DIR.parent
+    root = notebook_dir().parent
     if (root / ".git").exists() and shutil.which("git"):
-        ignored = subprocess.run(["git", "check-ignore", "-q", "slides/assets/reveal.js/dist/reveal.js"], cwd=root)
+        ignored = subprocess.run(
+            ["git", "check-ignore", "-q", "slides/assets/reveal.js/dist/reveal.js"], cwd=root
+        )
         assert ignored.returncode == 0, "slides/ must be ignored by git"
 
 
-# ---------------------------------------------------------------- headless Chromium over the DevTools pipe
+# ---------------------------------------------------------------- headless Chromium over the
+# DevTools pipe
 
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--no-default-browser-check",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync", "--disable-default-apps",
-    "--disable-extensions", "--disable-quic", "--disable-domain-reliability", "--no-pings", "--mute-audio",
-    "--hide-scrollbars", "--password-store=basic", "--window-size=1280,720",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--no-default-browser-check",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--disable-quic",
+    "--disable-domain-reliability",
+    "--no-pings",
+    "--mute-audio",
+    "--hide-scrollbars",
+    "--password-store=basic",
+    "--window-size=1280,720",
     # the network is off: every host name fails to resolve, so nothing can leave the machine
     "--host-resolver-rules=MAP * ~NOTFOUND",
 ]
 # net-log events that mean packets left the machine (DNS queries, TCP handshakes, bytes written)
-LEFT_THE_MACHINE = {"DNS_TRANSACTION", "HOST_RESOLVER_SYSTEM_TASK", "TCP_CONNECT_ATTEMPT",
-                    "SOCKET_BYTES_SENT", "UDP_BYTES_SENT", "QUIC_SESSION"}
+LEFT_THE_MACHINE = {
+    "DNS_TRANSACTION",
+    "HOST_RESOLVER_SYSTEM_TASK",
+    "TCP_CONNECT_ATTEMPT",
+    "SOCKET_BYTES_SENT",
+    "UDP_BYTES_SENT",
+    "QUIC_SESSION",
+}
 
 
 class Chromium:
@@ -231,9 +309,19 @@ class Chromium:
 
         self.log = open(profile / "chromium.log", "w")  # noqa: SIM115
         self.proc = subprocess.Popen(
-            [CHROMIUM, *CHROMIUM_FLAGS, f"--user-data-dir={profile / 'user'}", f"--log-net-log={self.netlog}",
-             "--remote-debugging-pipe"],
-            preexec_fn=wire_pipes, pass_fds=(3, 4), stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log)
+            [
+                CHROMIUM,
+                *CHROMIUM_FLAGS,
+                f"--user-data-dir={profile / 'user'}",
+                f"--log-net-log={self.netlog}",
+                "--remote-debugging-pipe",
+            ],
+            preexec_fn=wire_pipes,
+            pass_fds=(3, 4),
+            stdin=subprocess.DEVNULL,
+            stdout=self.log,
+            stderr=self.log,
+        )
         for fd in (cmd_r, res_w, child_in, child_out):
             os.close(fd)
         self.w, self.r = cmd_w, res_r
@@ -255,7 +343,9 @@ class Chromium:
         raw, self.buf = self.buf.split(b"\0", 1)
         return json.loads(raw)
 
-    def send(self, method: str, params: dict | None = None, *, session: bool = True, timeout: float = 30):
+    def send(
+        self, method: str, params: dict | None = None, *, session: bool = True, timeout: float = 30
+    ):
         self.last_id += 1
         msg = {"id": self.last_id, "method": method, "params": params or {}}
         if session and self.session:
@@ -274,20 +364,26 @@ class Chromium:
             self.events.append(m)
 
     def js(self, expression: str, timeout: float = 30):
-        result = self.send("Runtime.evaluate", {"expression": expression, "returnByValue": True,
-                                                "awaitPromise": True}, timeout=timeout)
+        result = self.send(
+            "Runtime.evaluate",
+            {"expression": expression, "returnByValue": True, "awaitPromise": True},
+            timeout=timeout,
+        )
         if "exceptionDetails" in result:
             raise RuntimeError(f"{expression[:80]}...: {result['exceptionDetails']}")
         return result["result"].get("value")
 
     def open(self, url: str) -> None:
         target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
-        self.session = self.send("Target.attachToTarget", {"targetId": target, "flatten": True},
-                                 session=False)["sessionId"]
+        self.session = self.send(
+            "Target.attachToTarget", {"targetId": target, "flatten": True}, session=False
+        )["sessionId"]
         for domain in ("Network", "Page", "Runtime", "Log"):
             self.send(f"{domain}.enable")
-        self.send("Emulation.setDeviceMetricsOverride",
-                  {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False})
+        self.send(
+            "Emulation.setDeviceMetricsOverride",
+            {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False},
+        )
         self.send("Page.navigate", {"url": url})
         self.wait_for("Page.loadEventFired", timeout=30)
 
@@ -331,7 +427,8 @@ class Chromium:
         return [e["params"] for e in self.events if e.get("method") == method]
 
 
-# Wait until reveal.js is ready, MathJax has typeset everything queued, and stored widgets are drawn.
+# Wait until reveal.js is ready, MathJax has typeset everything queued, and stored widgets are
+# drawn.
 STATE_JS = """(() => {
   const mj = window.MathJax;
   if (mj && mj.isReady && !window.__aecourseMathJax) {
@@ -371,7 +468,8 @@ INFO_JS = """((revealId) => {
   };
 })"""
 
-# Go to the first slide with a formula; the template re-renders its math on arrival (MathJax.Hub.Rerender),
+# Go to the first slide with a formula; the template re-renders its math on arrival
+# (MathJax.Hub.Rerender),
 # so measure the current slide's formulas once MathJax's queue has run.
 GOTO_MATH_JS = """((revealId) => {
   const Reveal = require(revealId);
@@ -400,15 +498,19 @@ def open_deck(deck: Path, workdir: Path, *, wait: float = 30) -> dict:
                 state = browser.js(STATE_JS)
             except RuntimeError:  # the page was between documents
                 state = {"reveal": False, "mathjax": "page not ready", "widgets": False}
-            if (state["reveal"] and state["mathjax"] == "done" and state["widgets"]) or time.monotonic() > deadline:
+            if (
+                state["reveal"] and state["mathjax"] == "done" and state["widgets"]
+            ) or time.monotonic() > deadline:
                 break
             time.sleep(0.2)
         report["state"] = state
         if state["reveal"] and reveal_id:
             rid = json.dumps(reveal_id.group(1))
             report.update(browser.js(f"{INFO_JS}({rid})"))
-            browser.js(f"require({rid}).slide(0, 0); "
-                       "document.fonts.ready.then(() => new Promise(done => setTimeout(done, 800)))")
+            browser.js(
+                f"require({rid}).slide(0, 0); "
+                "document.fonts.ready.then(() => new Promise(done => setTimeout(done, 800)))"
+            )
             report["first_slide_png"] = browser.screenshot()
             if report["math_rendered"]:
                 report["math_slide"] = browser.js(f"{GOTO_MATH_JS}({rid})")
@@ -417,15 +519,24 @@ def open_deck(deck: Path, workdir: Path, *, wait: float = 30) -> dict:
             report["first_slide_png"] = browser.screenshot()
     finally:
         browser.close()
-    requests = {p["requestId"]: p["request"]["url"] for p in browser.of("Network.requestWillBeSent")}
+    requests = {
+        p["requestId"]: p["request"]["url"] for p in browser.of("Network.requestWillBeSent")
+    }
     report["requests"] = list(requests.values())
-    report["failed"] = [f"{requests.get(p['requestId'], '?')}: {p['errorText']}"
-                        for p in browser.of("Network.loadingFailed")]
-    report["exceptions"] = [p["exceptionDetails"].get("exception", {}).get("description")
-                            or p["exceptionDetails"].get("text") for p in browser.of("Runtime.exceptionThrown")]
+    report["failed"] = [
+        f"{requests.get(p['requestId'], '?')}: {p['errorText']}"
+        for p in browser.of("Network.loadingFailed")
+    ]
+    report["exceptions"] = [
+        p["exceptionDetails"].get("exception", {}).get("description")
+        or p["exceptionDetails"].get("text")
+        for p in browser.of("Runtime.exceptionThrown")
+    ]
     netlog = json.loads(browser.netlog.read_text())
     names = {v: k for k, v in netlog["constants"]["logEventTypes"].items()}
-    report["left_the_machine"] = sorted({names[e["type"]] for e in netlog["events"]} & LEFT_THE_MACHINE)
+    report["left_the_machine"] = sorted(
+        {names[e["type"]] for e in netlog["events"]} & LEFT_THE_MACHINE
+    )
     report["chromium_log"] = browser.log_tail()
     return report
 
@@ -462,35 +573,50 @@ def test_deck_in_offline_browser(decks, name, tmp_path):
     assert not r["exceptions"], f"{where}: JavaScript errors: {r['exceptions']}"
 
     # reveal.js initialised and counts the slides the metadata asks for
-    assert r["state"]["reveal"], f"{where}: reveal.js did not initialise; Chromium log:\n{r['chromium_log']}"
+    assert r["state"]["reveal"], (
+        f"{where}: reveal.js did not initialise; Chromium log:\n{r['chromium_log']}"
+    )
     assert r["api_ready"] and "ready" in r["reveal_class"].split()
     assert r["total"] == expected_slide_count(nb), f"{where}: reveal counts {r['total']} slides"
-    assert r["code_inputs"] == expected_code_inputs(nb), f"{where}: code inputs shown (remove-input hides plumbing)"
+    assert r["code_inputs"] == expected_code_inputs(nb), (
+        f"{where}: code inputs shown (remove-input hides plumbing)"
+    )
     assert r["notes"] == expected_notes(nb), f"{where}: speaker notes"
     assert r["theme_font"], f"{where}: the theme's font (local copy) did not load"
     assert r["state"]["widgets"] and (r["widget_views"] == 0 or r["widgets_drawn"] > 0)
 
     # MathJax typeset every formula, and it shows on its slide
-    assert r["state"]["mathjax"] == "done", f"{where}: MathJax did not finish ({r['state']['mathjax']})"
+    assert r["state"]["mathjax"] == "done", (
+        f"{where}: MathJax did not finish ({r['state']['mathjax']})"
+    )
     assert r["math_errors"] == 0 and r["raw_dollars"] == 0, f"{where}: math left unrendered"
-    assert r["math_rendered"] == r["math_scripts"], f"{where}: {r['math_scripts']} formulas, {r['math_rendered']} drawn"
+    assert r["math_rendered"] == r["math_scripts"], (
+        f"{where}: {r['math_scripts']} formulas, {r['math_rendered']} drawn"
+    )
     assert r["math_rendered"] >= display_formulas(nb)
     if has_math(nb):
         assert r["math_rendered"] > 0
         shown = r["math_slide"]
-        assert shown["count"] > 0 and shown["width"] > 5 and shown["height"] > 5, f"{where}: formula not drawn {shown}"
+        assert shown["count"] > 0 and shown["width"] > 5 and shown["height"] > 5, (
+            f"{where}: formula not drawn {shown}"
+        )
     if name == FIXTURE:
         assert (r["total"], r["math_rendered"], r["code_inputs"], r["notes"]) == (5, 3, 1, 1)
         assert r["widgets_drawn"] > 0
 
-    # every slide fits the screen: a taller one scrolls (reveal_scroll), but the audience misses its bottom
-    assert not r["too_tall"], (f"{deck.name}: slides taller than the screen ({r['total']} slides, height "
-                               f"{REVEAL_HEIGHT} px): {', '.join(r['too_tall'])}; split them (a subslide "
-                               f"or fragment), or hide plumbing code with the remove-input tag")
+    # every slide fits the screen: a taller one scrolls (reveal_scroll), but the audience misses its
+    # bottom
+    assert not r["too_tall"], (
+        f"{deck.name}: slides taller than the screen ({r['total']} slides, height "
+        f"{REVEAL_HEIGHT} px): {', '.join(r['too_tall'])}; split them (a subslide "
+        f"or fragment), or hide plumbing code with the remove-input tag"
+    )
 
     # the first slide is not blank
     stddev, ink = content_pixels(r["first_slide_png"])
-    assert stddev > 5 and ink > 0.002, f"{where} looks blank (grey stddev {stddev:.1f}, ink {ink:.4f})"
+    assert stddev > 5 and ink > 0.002, (
+        f"{where} looks blank (grey stddev {stddev:.1f}, ink {ink:.4f})"
+    )
 
 
 @needs_chromium
@@ -516,12 +642,17 @@ def test_overflow_check_catches_a_tall_slide(decks, tmp_path):
 
     title = new_markdown_cell("# A short slide")
     title.metadata["slideshow"] = {"slide_type": "slide"}
-    long = new_code_cell("print(*range(60), sep='\\n')", execution_count=1,
-                         outputs=[new_output("stream", name="stdout", text="".join(f"{i}\n" for i in range(60)))])
+    long = new_code_cell(
+        "print(*range(60), sep='\\n')",
+        execution_count=1,
+        outputs=[new_output("stream", name="stdout", text="".join(f"{i}\n" for i in range(60)))],
+    )
     long.metadata["slideshow"] = {"slide_type": "slide"}
     source = tmp_path / "tall.ipynb"
     nbformat.write(new_notebook(cells=[title, long]), source)
-    deck, = build_decks([source], out_dir=decks[FIXTURE][0].parent)   # beside the other decks: shared assets
+    (deck,) = build_decks(
+        [source], out_dir=decks[FIXTURE][0].parent
+    )  # beside the other decks: shared assets
     r = open_deck(deck, tmp_path)
     assert r["state"]["reveal"] and r["total"] == 2
     assert [entry.split()[0] for entry in r["too_tall"]] == ["2"], r["too_tall"]
@@ -538,18 +669,35 @@ def test_speaker_view_shows_the_notes(decks, tmp_path):
         while not browser.js(STATE_JS)["reveal"] and time.monotonic() < deadline:
             time.sleep(0.2)
         for kind in ("keyDown", "keyUp"):
-            browser.send("Input.dispatchKeyEvent", {"type": kind, "key": "s", "code": "KeyS",
-                                                    "windowsVirtualKeyCode": 83, "text": "s" if kind == "keyDown" else ""})
+            browser.send(
+                "Input.dispatchKeyEvent",
+                {
+                    "type": kind,
+                    "key": "s",
+                    "code": "KeyS",
+                    "windowsVirtualKeyCode": 83,
+                    "text": "s" if kind == "keyDown" else "",
+                },
+            )
         notes = None
         while notes is None and time.monotonic() < deadline:
             time.sleep(0.3)
-            views = [t for t in browser.send("Target.getTargets", session=False)["targetInfos"]
-                     if t["type"] == "page" and "Speaker View" in t["title"]]
+            views = [
+                t
+                for t in browser.send("Target.getTargets", session=False)["targetInfos"]
+                if t["type"] == "page" and "Speaker View" in t["title"]
+            ]
             if views:
-                browser.session = browser.send("Target.attachToTarget", {"targetId": views[0]["targetId"],
-                                                                         "flatten": True}, session=False)["sessionId"]
+                browser.session = browser.send(
+                    "Target.attachToTarget",
+                    {"targetId": views[0]["targetId"], "flatten": True},
+                    session=False,
+                )["sessionId"]
                 while time.monotonic() < deadline:
-                    notes = browser.js("(document.querySelector('.speaker-controls-notes') || {}).textContent || ''")
+                    notes = browser.js(
+                        "(document.querySelector('.speaker-controls-notes') || {}).textContent || "
+                        "''"
+                    )
                     if "welcome everyone" in notes:
                         break
                     time.sleep(0.3)
@@ -557,6 +705,9 @@ def test_speaker_view_shows_the_notes(decks, tmp_path):
         browser.close()
     assert notes is not None, "no speaker view opened"
     assert "welcome everyone" in notes, notes
-    remote = [p["request"]["url"] for p in browser.of("Network.requestWillBeSent")
-              if not p["request"]["url"].startswith(LOCAL_SCHEMES)]
+    remote = [
+        p["request"]["url"]
+        for p in browser.of("Network.requestWillBeSent")
+        if not p["request"]["url"].startswith(LOCAL_SCHEMES)
+    ]
     assert not remote, remote

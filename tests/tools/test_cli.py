@@ -4,10 +4,10 @@ import shutil
 import nbformat
 import pytest
 
-import aecourse as ae
-from aecourse.__main__ import main
-from aecourse.bench import run_bench
-from aecourse.execute import NOTEBOOK_DIR, course_notebooks, execute_notebook
+from aecourse.tools import notebook_dir
+from aecourse.tools.bench import run_bench
+from aecourse.tools.cli import main
+from aecourse.tools.execute import course_notebooks, execute_notebook
 
 
 def test_data_command_reports_both_verified_data_sets(mnist_root, fashion_mnist_root, capsys):
@@ -19,7 +19,10 @@ def test_data_command_reports_both_verified_data_sets(mnist_root, fashion_mnist_
     for folder in ("MNIST", "FashionMNIST"):
         assert out.count(str(mnist_root.resolve() / folder / "raw") + "/") == 4
     assert "\nMNIST: train: 60000 images, test: 10000 images; all four MD5 checksums match." in out
-    assert "\nFashion-MNIST: train: 60000 images, test: 10000 images; all four MD5 checksums match." in out
+    assert (
+        "\nFashion-MNIST: train: 60000 images, test: 10000 images; all four MD5 checksums match."
+        in out
+    )
 
 
 def test_data_command_explains_missing_files(tmp_path, capsys):
@@ -32,10 +35,17 @@ def test_data_command_explains_missing_files(tmp_path, capsys):
 
 
 def test_data_command_fails_when_only_fashion_mnist_is_missing(mnist_root, tmp_path, capsys):
-    shutil.copytree(mnist_root / "MNIST" / "raw", tmp_path / "MNIST" / "raw", ignore=shutil.ignore_patterns("*ubyte"))
+    shutil.copytree(
+        mnist_root / "MNIST" / "raw",
+        tmp_path / "MNIST" / "raw",
+        ignore=shutil.ignore_patterns("*ubyte"),
+    )
     assert main(["data", "--root", str(tmp_path), "--no-download"]) == 1
     captured = capsys.readouterr()
-    assert "\nMNIST: train: 60000 images, test: 10000 images; all four MD5 checksums match." in captured.out
+    assert (
+        "\nMNIST: train: 60000 images, test: 10000 images; all four MD5 checksums match."
+        in captured.out
+    )
     assert "Fashion-MNIST: NOT AVAILABLE" in captured.out
     assert "Fashion-MNIST could not be loaded" in captured.err
     assert str((tmp_path / "FashionMNIST" / "raw").resolve()) in captured.err
@@ -43,9 +53,16 @@ def test_data_command_fails_when_only_fashion_mnist_is_missing(mnist_root, tmp_p
 
 def _tiny_notebook(path):
     nb = nbformat.v4.new_notebook()
-    nb.cells = [nbformat.v4.new_code_cell("x = 6 * 7"), nbformat.v4.new_markdown_cell("text"),
-                nbformat.v4.new_code_cell("print(x)")]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [
+        nbformat.v4.new_code_cell("x = 6 * 7"),
+        nbformat.v4.new_markdown_cell("text"),
+        nbformat.v4.new_code_cell("print(x)"),
+    ]
+    nb.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(nb, path)
 
 
@@ -69,7 +86,7 @@ def test_execute_drops_timestamps_of_an_earlier_run(tmp_path):
     execute_notebook(path)
     cells = json.loads(path.read_text())["cells"]
     assert all("execution" not in c["metadata"] for c in cells)
-    assert cells[0]["metadata"]["slideshow"] == {"slide_type": "slide"}   # other metadata stays
+    assert cells[0]["metadata"]["slideshow"] == {"slide_type": "slide"}  # other metadata stays
 
 
 def test_execute_reports_a_failing_cell(tmp_path):
@@ -83,14 +100,17 @@ def test_execute_reports_a_failing_cell(tmp_path):
 
 
 def test_course_notebooks_resolves_names_and_rejects_others(tmp_path, monkeypatch):
-    import aecourse.execute
+    import aecourse.tools.execute
 
-    monkeypatch.setattr(aecourse.execute, "NOTEBOOK_DIR", tmp_path)
+    monkeypatch.setattr(aecourse.tools.execute, "notebook_dir", lambda: tmp_path)
     with pytest.raises(FileNotFoundError, match="no course notebooks"):
         course_notebooks()
     for name in ("02_b.ipynb", "01_a.ipynb", "scratch.ipynb"):
         _tiny_notebook(tmp_path / name)
-    assert course_notebooks() == [tmp_path / "01_a.ipynb", tmp_path / "02_b.ipynb"]  # course order, scratch left out
+    assert course_notebooks() == [
+        tmp_path / "01_a.ipynb",
+        tmp_path / "02_b.ipynb",
+    ]  # course order, scratch left out
     assert course_notebooks(["02_b.ipynb"]) == [tmp_path / "02_b.ipynb"]
     with pytest.raises(FileNotFoundError, match="not a notebook"):
         course_notebooks([str(tmp_path / "nothing.ipynb")])
@@ -99,8 +119,10 @@ def test_course_notebooks_resolves_names_and_rejects_others(tmp_path, monkeypatc
 def test_the_course_notebooks_are_all_found():
     found = course_notebooks()
     prefixes = [p.name[:3] for p in found]
-    assert len(prefixes) >= 6 and prefixes == [f"{i:02d}_" for i in range(1, len(prefixes) + 1)], prefixes
-    assert all(p.parent == NOTEBOOK_DIR for p in found)
+    assert len(prefixes) >= 6 and prefixes == [f"{i:02d}_" for i in range(1, len(prefixes) + 1)], (
+        prefixes
+    )
+    assert all(p.parent == notebook_dir() for p in found)
 
 
 def test_bench_times_both_data_paths(mnist_root):

@@ -1,4 +1,4 @@
-"""Execute the course's notebooks in place, each in a fresh kernel (`python -m aecourse execute`)."""
+"""`python -m aecourse execute`: run the notebooks in place, each in a fresh kernel."""
 
 from __future__ import annotations
 
@@ -8,25 +8,26 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-__all__ = ["NOTEBOOK_DIR", "course_notebooks", "execute_notebook"]
+from . import notebook_dir
 
-NOTEBOOK_DIR = Path(__file__).resolve().parents[1] / "notebooks"
+__all__ = ["course_notebooks", "execute_notebook"]
 
 
 def course_notebooks(names: Sequence[str | os.PathLike] = ()) -> list[Path]:
-    """The notebooks named (paths, or names inside notebooks/), else all of notebooks/ in course order."""
+    """The notebooks named (paths, or names in notebooks/), else all of them in course order."""
+    folder = notebook_dir()
     if not names:
-        found = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+        found = sorted(folder.glob("[0-9][0-9]_*.ipynb"))
         if not found:
-            raise FileNotFoundError(f"no course notebooks (NN_name.ipynb) in {NOTEBOOK_DIR}.")
+            raise FileNotFoundError(f"no course notebooks (NN_name.ipynb) in {folder}.")
         return found
     paths = []
     for name in names:
         path = Path(name)
-        if not path.exists() and (NOTEBOOK_DIR / path).exists():
-            path = NOTEBOOK_DIR / path
+        if not path.exists() and (folder / path).exists():
+            path = folder / path
         if not path.is_file() or path.suffix != ".ipynb":
-            raise FileNotFoundError(f"{name} is not a notebook (.ipynb) here or in {NOTEBOOK_DIR}.")
+            raise FileNotFoundError(f"{name} is not a notebook (.ipynb) here or in {folder}.")
         paths.append(path)
     return paths
 
@@ -35,10 +36,12 @@ SEED_LINE = re.compile(r"^SEED = \d+", re.MULTILINE)
 
 
 def set_seed(nb, seed: int) -> None:
-    """Change the notebook's `SEED = ...` setting (the one line every course notebook has) to `seed`."""
+    """Set the notebook's `SEED = ...` line (every course notebook has one) to `seed`."""
     cells = [c for c in nb.cells if c.cell_type == "code" and SEED_LINE.search(c.source)]
     if len(cells) != 1:
-        raise ValueError(f"expected exactly one code cell with a line `SEED = <int>`, found {len(cells)}.")
+        raise ValueError(
+            f"expected exactly one code cell with a line `SEED = <int>`, found {len(cells)}."
+        )
     cells[0].source = SEED_LINE.sub(f"SEED = {int(seed)}", cells[0].source, count=1)
 
 
@@ -51,7 +54,7 @@ def execute_notebook(
     timeout: int = 900,
     kernel_name: str = "python3",
 ) -> float:
-    """Run a notebook top to bottom in a fresh kernel and store its outputs; returns the seconds taken.
+    """Run a notebook top to bottom in a fresh kernel, store its outputs; returns the seconds.
 
     Outputs go back into `path`, or into the notebook file `out` (the kernel still runs in the
     notebook's folder). `seed` replaces the notebook's `SEED = ...` setting, for measuring how much
@@ -63,11 +66,19 @@ def execute_notebook(
     path = Path(path)
     nb = nbformat.read(path, as_version=4)
     for cell in nb.cells:
-        cell.metadata.pop("execution", None)   # timestamps of an older run would outlive it (record_timing=False)
+        cell.metadata.pop(
+            "execution", None
+        )  # timestamps of an older run would outlive it (record_timing=False)
     if seed is not None:
         set_seed(nb, seed)
-    client = NotebookClient(nb, timeout=timeout, kernel_name=kernel_name, record_timing=False,
-                            allow_errors=allow_errors, resources={"metadata": {"path": str(path.parent)}})
+    client = NotebookClient(
+        nb,
+        timeout=timeout,
+        kernel_name=kernel_name,
+        record_timing=False,
+        allow_errors=allow_errors,
+        resources={"metadata": {"path": str(path.parent)}},
+    )
     start = time.perf_counter()
     client.execute()
     seconds = time.perf_counter() - start

@@ -1,7 +1,9 @@
-"""How far the notebooks' numbers move across machines and seeds (`python -m aecourse spread`, see README.md, Tests).
+"""`python -m aecourse spread`: how far the notebooks' numbers move across machines and seeds.
 
-Runs copies of the notebooks under simulated machines (AVX2 kernels, one thread) and other seeds, then
-compares every code cell's output with the stored one the way nbval and aecourse.nbval_tolerance do:
+Runs copies of the notebooks under simulated machines (AVX2 kernels, one thread) and other seeds,
+then
+compares every code cell's output with the stored one the way nbval and
+aecourse.tools.nbval_tolerance do:
 for each cell it reports whether the output differed, by how much its numbers spread (stored output
 and all runs together), and whether the cell's nbval-rtol tag covers that spread with a margin.
 """
@@ -22,25 +24,44 @@ from .nbval_tolerance import Tolerance, numbers, skeleton, tolerance_of
 
 __all__ = ["VARIANTS", "CellSpread", "measure", "nice_tolerance", "run_variants"]
 
-AVX2 = {"ATEN_CPU_CAPABILITY": "avx2", "MKL_ENABLE_INSTRUCTIONS": "AVX2", "ONEDNN_MAX_CPU_ISA": "AVX2"}
+AVX2 = {
+    "ATEN_CPU_CAPABILITY": "avx2",
+    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+    "ONEDNN_MAX_CPU_ISA": "AVX2",
+}
 ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 VARIANTS: dict[str, dict[str, str]] = {
-    "native": {},                               # this machine as it is
-    "avx2": AVX2,                               # PyTorch, MKL and oneDNN limited to AVX2, like a typical laptop
-    "one-thread": ONE_THREAD,                   # another thread count: another summation order
+    "native": {},  # this machine as it is
+    "avx2": AVX2,  # PyTorch, MKL and oneDNN limited to AVX2, like a typical laptop
+    "one-thread": ONE_THREAD,  # another thread count: another summation order
     "avx2-one-thread": {**AVX2, **ONE_THREAD},
 }
-# The tolerance suggested for a spread s is MARGIN * s rounded up to a whole percent (to 0.1% below 1%).
+# The tolerance suggested for a spread s is MARGIN * s rounded up to a whole percent (to 0.1% below
+# 1%).
 MARGIN = 1.5
-SANITIZE = Path(__file__).resolve().parents[1] / "tests" / "nbval_sanitize.cfg"
-SKIP = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
-        "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg")   # what nbval skips too
+SANITIZE = Path(__file__).with_name("nbval_sanitize.cfg")  # the file pytest gives nbval
+SKIP = (
+    "metadata",
+    "traceback",
+    "prompt_number",
+    "output_type",
+    "name",
+    "execution_count",
+    "application/vnd.jupyter.widget-view+json",
+    "image/png",
+    "image/jpeg",
+)  # what nbval skips too
 
 
 def run_variants(
-    notebooks: Sequence[Path], runs_dir: Path, variants: Sequence[str], seeds: Sequence[int], *, jobs: int = 1
+    notebooks: Sequence[Path],
+    runs_dir: Path,
+    variants: Sequence[str],
+    seeds: Sequence[int],
+    *,
+    jobs: int = 1,
 ) -> list[Path]:
-    """Execute copies of `notebooks` once per (variant, seed) into runs_dir/VARIANT-sSEED/; returns those folders."""
+    """Execute copies per (variant, seed) into runs_dir/VARIANT-sSEED/; returns the folders."""
     unknown = set(variants) - VARIANTS.keys()
     if unknown:
         raise ValueError(f"unknown variants {sorted(unknown)}; choose from {sorted(VARIANTS)}.")
@@ -50,10 +71,29 @@ def run_variants(
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
         copies = [shutil.copy(nb, folder / Path(nb).name) for nb in notebooks]
-        env = {**os.environ, **VARIANTS[variant], "AECOURSE_CHECKPOINTS": str(folder / "checkpoints")}   # own checkpoints
+        env = {
+            **os.environ,
+            **VARIANTS[variant],
+            "AECOURSE_CHECKPOINTS": str(folder / "checkpoints"),
+        }  # own checkpoints
         with open(folder / "log.txt", "w") as log:
-            subprocess.run([sys.executable, "-m", "aecourse", "execute", "--seed", str(seed), "--out", str(folder),
-                            *map(str, copies)], env=env, stdout=log, stderr=subprocess.STDOUT, check=True)
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "aecourse",
+                    "execute",
+                    "--seed",
+                    str(seed),
+                    "--out",
+                    str(folder),
+                    *map(str, copies),
+                ],
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                check=True,
+            )
         return folder
 
     with ThreadPoolExecutor(max_workers=jobs) as pool:
@@ -62,17 +102,19 @@ def run_variants(
 
 @dataclass
 class CellSpread:
-    """One code cell: its tag, how its output varied over the runs, what tolerance that calls for."""
+    """One code cell: its tag, how its output varied over the runs, the tolerance that calls for."""
 
     notebook: str
-    cell: int                                   # index among all cells, as JupyterLab counts them from 0
-    tolerance: Tolerance | None                 # what the cell's tag allows (None: compared exactly)
-    spread: float = 0.0                         # largest relative difference of any number between any two outputs
-    worst: str = ""                             # the stored text around that number
-    text_differs: bool = False                  # something other than numbers differed
-    errors: list[str] = field(default_factory=list)   # runs in which the cell raised
-    runs: int = 0                               # runs that executed this very cell (same id and source)
-    ranges: list[tuple[float, float]] = field(default_factory=list)   # per number: (max - min, max |value|)
+    cell: int  # index among all cells, as JupyterLab counts them from 0
+    tolerance: Tolerance | None  # what the cell's tag allows (None: compared exactly)
+    spread: float = 0.0  # largest relative difference of any number between any two outputs
+    worst: str = ""  # the stored text around that number
+    text_differs: bool = False  # something other than numbers differed
+    errors: list[str] = field(default_factory=list)  # runs in which the cell raised
+    runs: int = 0  # runs that executed this very cell (same id and source)
+    ranges: list[tuple[float, float]] = field(
+        default_factory=list
+    )  # per number: (max - min, max |value|)
 
     @property
     def differs(self) -> bool:
@@ -84,14 +126,15 @@ class CellSpread:
 
     @property
     def ok(self) -> bool:
-        """Would nbval pass for every pair (stored on one run, tested on another), with the margin?"""
+        """Would nbval pass for every pair (stored on one run, tested on another), with margin?"""
         if self.errors or self.text_differs:
             return False
         if self.spread == 0:
             return True
         if self.tolerance is None:
             return False
-        # each number's range, with the margin, within what math.isclose(rel_tol=rtol, abs_tol=atol) allows
+        # each number's range, with the margin, within what math.isclose(rel_tol=rtol, abs_tol=atol)
+        # allows
         rtol, atol = self.tolerance.rtol, self.tolerance.atol
         return all(MARGIN * width <= max(rtol * scale, atol) for width, scale in self.ranges)
 
@@ -141,14 +184,18 @@ def measure(stored: Path, runs: Sequence[Path]) -> list[CellSpread]:
         if cell.cell_type != "code":
             continue
         tags = cell.metadata.get("tags", [])
-        if "nbval-ignore-output" in tags:   # nbval does not compare this cell's output: nothing to cover
+        if (
+            "nbval-ignore-output" in tags
+        ):  # nbval does not compare this cell's output: nothing to cover
             continue
         row = CellSpread(stored.name, i, tolerance_of(tags))
         base = _texts(cell, sanitize)
         texts = [base]
         for run, other in zip(runs, others):
             twin = _twin(cell, other)
-            if twin is None:      # the run was made from another version of this cell: nothing to compare
+            if (
+                twin is None
+            ):  # the run was made from another version of this cell: nothing to compare
                 continue
             row.runs += 1
             errs = [o for o in twin.outputs if o.output_type == "error"]
@@ -174,7 +221,9 @@ def measure(stored: Path, runs: Sequence[Path]) -> list[CellSpread]:
 
 def _twin(cell, nb):
     """The cell of `nb` with the same id and source as `cell`, or None."""
-    return next((c for c in nb.cells if c.get("id") == cell.get("id") and c.source == cell.source), None)
+    return next(
+        (c for c in nb.cells if c.get("id") == cell.get("id") and c.source == cell.source), None
+    )
 
 
 def _around(text: str, j: int) -> str:
@@ -185,9 +234,12 @@ def _around(text: str, j: int) -> str:
 
 
 def format_report(rows: Sequence[CellSpread], runs: Sequence[Path]) -> str:
-    """The cells whose output moved, one line each, with the tolerance they have and the one they need."""
-    lines = [f"{len(runs)} runs: " + ", ".join(r.name for r in runs),
-             f"{'notebook':<24} {'cell':>4}  {'runs':>4}  {'spread':>7}  {'tag':>14}  {'needs':>6}  verdict / where"]
+    """The cells whose output moved, one line each: the tolerance they have and need."""
+    lines = [
+        f"{len(runs)} runs: " + ", ".join(r.name for r in runs),
+        f"{'notebook':<24} {'cell':>4}  {'runs':>4}  {'spread':>7}  {'tag':>14}  {'needs':>6}  "
+        "verdict / where",
+    ]
     for r in rows:
         if not r.differs and r.tolerance is None:
             continue
@@ -198,8 +250,14 @@ def format_report(rows: Sequence[CellSpread], runs: Sequence[Path]) -> str:
             verdict = "TEXT DIFFERS (not only numbers)"
         else:
             verdict = ("ok" if r.ok else "NOT COVERED") + f"  {r.worst!r}"
-        lines.append(f"{r.notebook:<24} {r.cell:>4}  {r.runs:>4}  {r.spread:>7.2%}  {tag:>14}  {r.suggested:>6g}  {verdict}")
+        lines.append(
+            f"{r.notebook:<24} {r.cell:>4}  {r.runs:>4}  {r.spread:>7.2%}  {tag:>14}  "
+            f"{r.suggested:>6g}  {verdict}"
+        )
     bad = [r for r in rows if not r.ok]
-    lines.append(f"{len(bad)} cell(s) not covered" if bad else
-                 f"every cell covered: each number's tolerance is at least {MARGIN}x its spread")
+    lines.append(
+        f"{len(bad)} cell(s) not covered"
+        if bad
+        else f"every cell covered: each number's tolerance is at least {MARGIN}x its spread"
+    )
     return "\n".join(lines)
