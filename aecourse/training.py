@@ -60,17 +60,16 @@ def choose_device(prefer: str | None = None) -> torch.device:
 class History:
     """What fit() measured, one entry per epoch (notebook 01)."""
 
-    train_loss: list[float] = field(default_factory=list)  # mean loss over the epoch's samples
-    val_loss: list[float] = field(
-        default_factory=list
-    )  # mean loss on `val` after the epoch (if given)
-    seconds: list[float] = field(default_factory=list)  # wall-clock seconds per epoch
-    parts: dict[str, list[float]] = field(
-        default_factory=dict
-    )  # each named part of the loss, like train_loss
-    val_parts: dict[str, list[float]] = field(
-        default_factory=dict
-    )  # each named part on `val`, like val_loss
+    # mean loss over the epoch's samples
+    train_loss: list[float] = field(default_factory=list)
+    # mean loss on `val` after the epoch (if given)
+    val_loss: list[float] = field(default_factory=list)
+    # wall-clock seconds per epoch
+    seconds: list[float] = field(default_factory=list)
+    # each named part of the loss (regularised models, notebook 07), like train_loss
+    parts: dict[str, list[float]] = field(default_factory=dict)
+    # each named part on `val`, like val_loss
+    val_parts: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def epochs(self) -> int:
@@ -180,16 +179,64 @@ def _check_finite(
     loss: float, parts: dict[str, float], epoch: int, step: int, optimizer: torch.optim.Optimizer
 ) -> None:
     """Stop with a clear error when the loss or one of its named parts is NaN or infinite."""
-    for what, value in {
-        "loss": loss,
-        **{f"loss part {name!r}": v for name, v in parts.items()},
-    }.items():
+    named = {"loss": loss, **{f"loss part {name!r}": v for name, v in parts.items()}}
+    for what, value in named.items():
         if not math.isfinite(value):
             lr_now = optimizer.param_groups[0]["lr"]
             raise FloatingPointError(
                 f"The {what} became {value} at epoch {epoch}, batch {step}: training diverged. "
                 f"Try a lower learning rate (it was {lr_now:g}), e.g. {lr_now / 10:g}."
             )
+
+
+def _check_settings(
+    epochs: int,
+    lr: float | None,
+    optimizer: torch.optim.Optimizer | None,
+    schedule: str,
+    warmup: float | None,
+    noise: float,
+) -> None:
+    """fit()'s argument checks, all before any training, each message says what to do."""
+    if epochs < 1:
+        raise ValueError(f"epochs must be at least 1, got {epochs}.")
+    if noise < 0:
+        raise ValueError(f"noise must be >= 0, got {noise}.")
+    if schedule not in ("constant", "one-cycle"):
+        raise ValueError(f'schedule must be "constant" or "one-cycle", got {schedule!r}.')
+    if lr is not None and optimizer is not None:
+        raise ValueError(
+            "lr sets the learning rate of fit's own Adam; your optimizer= has its own, "
+            "so pass lr= or optimizer=, not both."
+        )
+    if warmup is not None and schedule != "one-cycle":
+        raise ValueError(
+            'warmup belongs to schedule="one-cycle"; '
+            "with a constant learning rate it would be ignored."
+        )
+    if warmup is not None and not 0 < warmup < 1:
+        raise ValueError(
+            f"warmup is the share of the steps spent warming up, in (0, 1); got {warmup}."
+        )
+
+
+def _one_cycle(
+    optimizer: torch.optim.Optimizer, steps: int, warmup: float | None
+) -> torch.optim.lr_scheduler.LRScheduler:
+    """torch's OneCycleLR, peaking at the optimizer's learning rate after `warmup` of the steps."""
+    peak = [group["lr"] for group in optimizer.param_groups]
+    return torch.optim.lr_scheduler.OneCycleLR(
+        optimizer, max_lr=peak, total_steps=steps, pct_start=0.3 if warmup is None else warmup
+    )
+
+
+def _postfix(history: History) -> dict[str, str]:
+    """The latest epoch's numbers, for the progress bar."""
+    shown = {"loss": f"{history.train_loss[-1]:.4f}"}
+    shown.update({name: f"{values[-1]:.4f}" for name, values in history.parts.items()})
+    if history.val_loss:
+        shown["val"] = f"{history.val_loss[-1]:.4f}"
+    return shown
 
 
 def fit(
@@ -201,8 +248,7 @@ def fit(
     loss: str | LossFn = "mse",
     val: Batches | Iterable[Tensor] | None = None,
     optimizer: torch.optim.Optimizer | None = None,
-    scheduler: torch.optim.lr_scheduler.LRScheduler | None = None,
-    schedule: Literal["constant", "one-cycle"] | None = None,
+    schedule: Literal["constant", "one-cycle"] = "constant",
     warmup: float | None = None,
     noise: float = 0.0,
     noise_seed: int = 0,
@@ -211,63 +257,31 @@ def fit(
 ) -> History:
     """Train `model` to reconstruct its input; returns the per-epoch History (notebook 01).
 
-    Each batch's loss is model.training_loss(inputs, x, loss_fn) when the model has that method
-    (every aecourse Autoencoder does; regularised ones add terms and name them in
-    TrainingLoss.parts,
-    which History.parts records; notebooks/07_regularized.ipynb), else loss_fn(model(inputs), x).
-    loss= picks loss_fn, the reconstruction loss: "mse", "bce" or a callable(x_hat, target).
-    lr: the learning rate of fit's own Adam (default 1e-3). optimizer= brings its own learning rate,
-    so it excludes lr=. Either scheduler= (built on that optimizer, stepped after every batch) or
-    schedule=: "constant" (the default) or "one-cycle", torch's OneCycleLR peaking at the
-    optimizer's
-    learning rate after the first `warmup` share of the steps (default 0.3), then annealing to
-    almost
-    zero (notebook 03). noise > 0 trains a denoiser: inputs get add_noise(x, noise),
-    drawn from one generator seeded with noise_seed, targets stay clean (notebook 06).
+    - model: an aecourse Autoencoder (its training_loss is the objective; notebook 07 adds
+      named parts to it) or any module mapping a batch to its reconstruction.
+    - train: the batches of clean images, e.g. ae.Batches(x, 128); val: more, scored after
+      each epoch without training (History.val_loss).
+    - epochs: passes over `train`. lr: the learning rate of fit's own Adam (default 1e-3).
+    - loss: the reconstruction loss, "mse", "bce" or a callable(x_hat, target).
+    - optimizer: your own optimizer instead of fit's Adam (it brings its own lr).
+    - schedule: "constant", or "one-cycle": OneCycleLR, peaking at the learning rate after the
+      first `warmup` share of the steps (default 0.3), then annealing to almost 0 (notebook 03).
+    - noise: > 0 trains a denoiser: inputs get add_noise(x, noise) from one generator seeded
+      with noise_seed, targets stay clean (notebook 06).
+    - device: where to train (default: where the model is). progress: show a progress bar.
     A NaN or infinite loss, or loss part, stops training with an error.
     """
     from tqdm.auto import tqdm
 
-    if epochs < 1:
-        raise ValueError(f"epochs must be at least 1, got {epochs}.")
-    if noise < 0:
-        raise ValueError(f"noise must be >= 0, got {noise}.")
-    if schedule not in (None, "constant", "one-cycle"):
-        raise ValueError(f'schedule must be "constant" or "one-cycle", got {schedule!r}.')
-    if lr is not None and optimizer is not None:
-        raise ValueError(
-            "lr sets the learning rate of fit's own Adam; your optimizer= has its own, "
-            "so pass lr= or optimizer=, not both."
-        )
-    if scheduler is not None and schedule is not None:
-        raise ValueError(f"pass either scheduler= or schedule={schedule!r}, not both.")
-    if scheduler is not None and (
-        optimizer is None or getattr(scheduler, "optimizer", None) is not optimizer
-    ):
-        raise ValueError(
-            "scheduler= must drive the optimizer fit steps: build it on your optimizer and pass "
-            "that as optimizer= too."
-        )
-    if warmup is not None and schedule != "one-cycle":
-        raise ValueError(
-            'warmup belongs to schedule="one-cycle"; with a constant learning rate it would be '
-            "ignored."
-        )
-    warmup = 0.3 if warmup is None else warmup
-    if not 0 < warmup < 1:
-        raise ValueError(
-            f"warmup is the share of the steps spent warming up, in (0, 1); got {warmup}."
-        )
+    _check_settings(epochs, lr, optimizer, schedule, warmup, noise)
     loss_fn = _loss_fn(loss)
     device = torch.device(device) if device is not None else _model_device(model)
     model.to(device)
     if optimizer is None:
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3 if lr is None else lr)
+    scheduler = None
     if schedule == "one-cycle":
-        peak = [group["lr"] for group in optimizer.param_groups]  # lr for fit's own Adam
-        scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=peak, total_steps=epochs * len(train), pct_start=warmup
-        )
+        scheduler = _one_cycle(optimizer, epochs * len(train), warmup)
     g = torch.Generator(device=device).manual_seed(noise_seed) if noise > 0 else None
     history = History()
     bar = tqdm(total=epochs * len(train), disable=not progress, desc="training", unit="batch")
@@ -292,11 +306,7 @@ def fit(
             if val is not None:
                 _mean_loss(model, val, loss_fn, device).record(history.val_loss, history.val_parts)
             history.seconds.append(time.perf_counter() - start)
-            shown = {"loss": f"{history.train_loss[-1]:.4f}"}
-            shown.update({name: f"{values[-1]:.4f}" for name, values in history.parts.items()})
-            if history.val_loss:
-                shown["val"] = f"{history.val_loss[-1]:.4f}"
-            bar.set_postfix(shown)
+            bar.set_postfix(_postfix(history))
     finally:
         bar.close()
         model.eval()
