@@ -178,10 +178,14 @@ def stage_notebook(nb, name: str, *, deck: str | None = None) -> None:
         if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
             cell.metadata.setdefault("mystnb", {})["image"] = {"alt": figure_alt(nb, cell)}
         for out in cell.get("outputs", []):
+            data = out.get("data", {})
             geometry = out.get("metadata", {}).get(SPRITE_KEY)
-            if geometry and "image/png" in out.get("data", {}):
-                out["data"] = {"text/html": explorer_html(out["data"]["image/png"], geometry)}
+            if geometry and "image/png" in data:
+                out["data"] = {"text/html": explorer_html(data["image/png"], geometry)}
                 out["metadata"] = {}
+            elif str(data.get("text/plain", "")).startswith("LatentExplorer:"):
+                # stored before the explorer kept its lattice: its text, not dead sliders
+                out["data"] = {"text/plain": data["text/plain"]}
     links = [
         f'<a class="aecourse-download" href="{name}.ipynb" download="{name}.ipynb">'
         f"Download the notebook ({name}.ipynb)</a>"
