@@ -1,11 +1,15 @@
 """A live look inside a 2-D code: two sliders and the digit the decoder draws from them.
 
-The explorer needs a running kernel. For slides and readers without one, draw the same decoder
-with plots.plot_decoded (chosen codes) or plots.plot_manifold (a lattice) beside it.
+The sliders need a running kernel. So that a page without one (the course's website) still shows
+the digit under the sliders, the explorer's output also holds a picture: the decoder's images of a
+lattice of codes over the sliders' ranges, one tile per lattice point, with the lattice's geometry
+in the output's metadata (nbval compares neither). The website's script shows the tile of the
+lattice point its own sliders are on.
 """
 
 from __future__ import annotations
 
+import base64
 import io
 from typing import TYPE_CHECKING, Any
 
@@ -13,21 +17,22 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor, nn
 
-from .plots import _code_span, _decode
+from .plots import _code_span, _decode, lattice_codes
 
 if TYPE_CHECKING:
     import ipywidgets
 
-__all__ = ["LatentExplorer", "explore_latent"]
+__all__ = ["LatentExplorer", "explore_latent", "lattice_sprite"]
 
 Span = tuple[float, float]
 # What a stored notebook shows without a kernel (and what nbval compares): the same on every
-# machine,
-# while the sliders' starting values depend on the trained codes.
+# machine, while the sliders' starting values depend on the trained codes.
 TEXT_WITHOUT_KERNEL = (
     "LatentExplorer: two sliders, z1 and z2, and the digit the decoder draws from them; "
     "run this cell in a live kernel to use it."
 )
+SPRITE_KEY = "aecourse/explorer"  # the output metadata's key for the stored lattice's geometry
+LATTICE_STEPS = 21  # lattice points per slider in the stored picture: the ranges in steps of 5%
 
 
 def _png(image: Tensor, scale: int) -> bytes:
@@ -38,6 +43,29 @@ def _png(image: Tensor, scale: int) -> bytes:
     buffer = io.BytesIO()
     plt.imsave(buffer, pixels, cmap="gray_r", vmin=0.0, vmax=1.0, format="png")
     return buffer.getvalue()
+
+
+def lattice_sprite(
+    model: nn.Module, z1: Span, z2: Span, steps: int = LATTICE_STEPS
+) -> tuple[bytes, dict]:
+    """The decoded steps x steps lattice over z1 x z2: one grey PNG and its geometry (notebook 04).
+
+    Tiles of 28 x 28 pixels without gaps, in lattice_codes' order: row 0 holds the highest z2,
+    column 0 the lowest z1. Drawn like plot_images (gray_r: 0 is white, 1 black).
+    """
+    from PIL import Image
+
+    if not isinstance(steps, int) or steps < 2:
+        raise ValueError(f"steps must be an integer >= 2 (lattice points per axis), got {steps!r}.")
+    values = [torch.linspace(lo, hi, steps) for lo, hi in (z1, z2)]
+    images = _decode(model, lattice_codes(*values))[:, 0]  # (steps * steps, 28, 28)
+    tile = images.shape[-1]
+    rows = images.reshape(steps, steps, tile, tile).permute(0, 2, 1, 3)
+    grey = ((1.0 - rows.reshape(steps * tile, steps * tile).clamp(0, 1)) * 255).round()
+    buffer = io.BytesIO()
+    Image.fromarray(grey.to(torch.uint8).numpy(), mode="L").save(buffer, "png", optimize=True)
+    geometry = {"z1": [float(v) for v in z1], "z2": [float(v) for v in z2], "steps": steps}
+    return buffer.getvalue(), {**geometry, "tile": tile}
 
 
 def _slider(name: str, span: Span) -> ipywidgets.FloatSlider:
@@ -86,12 +114,21 @@ class LatentExplorer:
         self.decoded = _decode(self.model, self.code)
         self.image.value = _png(self.decoded[0], self.scale)
 
-    def _repr_mimebundle_(self, **kwargs: Any) -> dict:
+    def sprite(self, steps: int = LATTICE_STEPS) -> tuple[bytes, dict]:
+        """The stored picture: lattice_sprite over the sliders' ranges; geometry with the scale."""
+        spans = (self.z1.min, self.z1.max), (self.z2.min, self.z2.max)
+        png, geometry = lattice_sprite(self.model, *spans, steps)
+        return png, {**geometry, "scale": self.scale}
+
+    def _repr_mimebundle_(self, **kwargs: Any) -> tuple[dict, dict]:
         bundle = self.widget._repr_mimebundle_(**kwargs) or {}
-        return {
+        png, geometry = self.sprite()
+        data = {
             **bundle,
-            "text/plain": TEXT_WITHOUT_KERNEL,
-        }  # stable, unlike the widget's repr and the sliders' values
+            "text/plain": TEXT_WITHOUT_KERNEL,  # stable, unlike the widget's repr and the values
+            "image/png": base64.b64encode(png).decode("ascii"),  # for pages without a kernel
+        }
+        return data, {SPRITE_KEY: geometry}  # nbval compares neither PNGs nor metadata
 
     def __repr__(self) -> str:
         return f"LatentExplorer(z1={self.z1.value:.2f}, z2={self.z2.value:.2f})"

@@ -1,6 +1,8 @@
+import base64
 import io
 
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
@@ -41,7 +43,7 @@ def test_moving_the_sliders_redraws_the_decoded_digit():
 
 def test_the_explorer_displays_as_its_widget_with_a_short_text():
     explorer = ae.explore_latent(_model_2d())
-    bundle = explorer._repr_mimebundle_()
+    bundle, _ = explorer._repr_mimebundle_()
     assert (
         bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == explorer.widget.model_id
     )
@@ -77,3 +79,36 @@ def test_the_explorer_refuses_models_without_a_2d_code():
         ae.explore_latent(_model_2d(), z1=(1, -1))
     with pytest.raises(ValueError, match="scale"):
         ae.explore_latent(_model_2d(), scale=0)
+
+
+def _sprite_tiles(png: bytes, steps: int) -> torch.Tensor:
+    """The stored lattice picture cut back into its tiles: (steps * steps, 1, 28, 28), dark = 1."""
+    from PIL import Image
+
+    grey = torch.from_numpy(np.array(Image.open(io.BytesIO(png)))).float() / 255
+    assert grey.shape == (steps * 28, steps * 28)
+    tiles = (1 - grey).reshape(steps, 28, steps, 28).permute(0, 2, 1, 3)
+    return tiles.reshape(steps * steps, 1, 28, 28)
+
+
+def test_the_explorer_stores_its_decoded_lattice_for_pages_without_a_kernel():
+    model = _model_2d()
+    explorer = ae.explore_latent(model, z1=(-2, 2), z2=(-1, 3), scale=4)
+    data, metadata = explorer._repr_mimebundle_()
+    geometry = metadata[ae.explore.SPRITE_KEY]
+    steps = ae.explore.LATTICE_STEPS
+    assert geometry == {"z1": [-2, 2], "z2": [-1, 3], "steps": steps, "tile": 28, "scale": 4}
+    assert data["text/plain"] == ae.explore.TEXT_WITHOUT_KERNEL  # what nbval compares: unchanged
+    tiles = _sprite_tiles(base64.b64decode(data["image/png"]), steps)
+    codes = ae.lattice_codes(torch.linspace(-2, 2, steps), torch.linspace(-1, 3, steps))
+    with torch.no_grad():
+        expected = model.decode(codes).reshape(-1, 1, 28, 28)
+    assert (tiles - expected).abs().max() <= 0.5 / 255 + 1e-6  # 8-bit grey
+    # row 0 holds the highest z2 and column 0 the lowest z1: the last tile is (z1, z2) = (2, -1)
+    assert torch.equal(codes[-1], torch.tensor([2.0, -1.0]))
+    assert torch.equal(codes[0], torch.tensor([-2.0, 3.0]))
+
+
+def test_the_lattice_picture_refuses_too_few_steps():
+    with pytest.raises(ValueError, match="steps"):
+        ae.explore.lattice_sprite(_model_2d(), (-1, 1), (-1, 1), steps=1)

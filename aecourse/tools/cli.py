@@ -1,4 +1,4 @@
-"""Command line: `python -m aecourse {data,execute,spread,bench,slides}` (see README.md)."""
+"""Command line: `python -m aecourse {data,execute,spread,bench,slides,site}` (see README.md)."""
 
 from __future__ import annotations
 
@@ -98,6 +98,27 @@ def _slides(args: argparse.Namespace) -> int:
     return 0
 
 
+def _site(args: argparse.Namespace) -> int:
+    import time
+
+    from .site import build_site
+
+    start = time.perf_counter()
+    try:
+        index = build_site(args.notebooks, out_dir=args.out, with_decks=not args.no_slides)
+    except (FileNotFoundError, RuntimeError) as err:
+        print(err, file=sys.stderr)
+        return 1
+    print(index)
+    print(
+        f"website built in {time.perf_counter() - start:.0f} s in {index.parent}: open index.html "
+        "in a browser (no server or network needed), or serve the folder "
+        f"(python -m http.server -d {index.parent}).",
+        file=sys.stderr,
+    )
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of `python -m aecourse`."""
     parser = argparse.ArgumentParser(
@@ -170,6 +191,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("notebooks", nargs="*", help="notebooks to convert (default: all of notebooks/)")
     p.add_argument("--out", default=None, help="output folder (default: slides/ in the project)")
     p.set_defaults(func=_slides)
+
+    p = sub.add_parser("site", help="build the course website (offline, with the decks) into site/")
+    p.add_argument("notebooks", nargs="*", help="notebooks to include (default: all of notebooks/)")
+    p.add_argument("--out", default=None, help="output folder (default: site/ in the project)")
+    p.add_argument("--no-slides", action="store_true", help="leave the slide decks out")
+    p.set_defaults(func=_site)
 
     args = parser.parse_args(argv)
     return args.func(args)

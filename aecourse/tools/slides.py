@@ -6,6 +6,8 @@ outputs only. nbconvert's decks load reveal.js, require.js, jQuery, MathJax and 
 from CDNs; here every one of them comes from the npm registry at build time (pinned in
 assets.json), is cached outside the repository and copied to `slides/assets/`, so a deck
 opened from disk in a lecture hall with no network shows styled slides with rendered formulas.
+The website (tools/site.py) takes its MathJax 3, require.js and widget renderer from the same
+spec and the same fetch: copy_assets(..., target="site").
 """
 
 from __future__ import annotations
@@ -81,6 +83,11 @@ def _safe_name(package: str) -> str:
     return package.split("/")[-1]
 
 
+def _npm_spec(name: str, version: str) -> str:
+    """What `npm pack` fetches: name@version, or for an alias ("npm:mathjax@3.2.2") its target."""
+    return version.removeprefix("npm:") if version.startswith("npm:") else f"{name}@{version}"
+
+
 def _integrity(path: Path) -> str:
     return "sha512-" + base64.b64encode(hashlib.sha512(path.read_bytes()).digest()).decode()
 
@@ -95,8 +102,8 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None) -> Path:
     npm = shutil.which("npm")
     if npm is None:
         raise RuntimeError(
-            "building the slides needs npm (Node.js) once, to fetch "
-            + ", ".join(f"{name}@{version}" for name, version in packages.items())
+            "building the slides or the website needs npm (Node.js) once, to fetch "
+            + ", ".join(_npm_spec(name, version) for name, version in packages.items())
             + f" from the npm registry into {cache}; install Node.js (e.g. `apt-get install "
             + "nodejs npm`) and retry."
         )
@@ -110,7 +117,7 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None) -> Path:
             "--prefer-offline",
             "--pack-destination",
             str(tmp),
-            *(f"{name}@{version}" for name, version in packages.items()),
+            *(_npm_spec(name, version) for name, version in packages.items()),
         ]
         proc = subprocess.run(
             cmd, cwd=tmp, capture_output=True, text=True, timeout=600, check=False
@@ -122,9 +129,9 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None) -> Path:
                 f"the decks need them once, then {cache} is reused "
                 f"offline.\n{proc.stderr.strip()[-2000:]}"
             )
-        packed = {entry["name"]: tmp / entry["filename"] for entry in json.loads(proc.stdout)}
-        for name in packages:
-            tarball = packed.get(name)
+        packed = {entry["id"]: tmp / entry["filename"] for entry in json.loads(proc.stdout)}
+        for name, version in packages.items():  # an alias (mathjax3) unpacks under its own name
+            tarball = packed.get(_npm_spec(name, version))
             if tarball is None or not tarball.is_file():
                 raise RuntimeError(
                     f"`npm pack` did not deliver {name}; output:\n{proc.stdout[-2000:]}"
@@ -157,9 +164,20 @@ def fetch_assets(cache_dir: str | os.PathLike | None = None) -> Path:
     return cache
 
 
-def copy_assets(out_dir: str | os.PathLike, cache_dir: str | os.PathLike | None = None) -> Path:
-    """Copy the files the decks load (assets.json's `aecourse.copy`) to <out_dir>/assets."""
+def copy_assets(
+    out_dir: str | os.PathLike,
+    cache_dir: str | os.PathLike | None = None,
+    *,
+    target: str = "slides",
+) -> Path:
+    """Copy what the decks (target "slides") or the website ("site") load to <out_dir>/assets.
+
+    The files are listed in assets.json under `aecourse.copy.<target>`; returns <out_dir>/assets.
+    """
     spec, digest = _spec()
+    if target not in spec["aecourse"]["copy"]:
+        raise ValueError(f"target must be one of {sorted(spec['aecourse']['copy'])}: {target!r}")
+    digest = f"{digest} {target}"
     assets = Path(out_dir) / "assets"
     stamp = assets / _STAMP
     if stamp.is_file() and stamp.read_text().strip() == digest:
@@ -167,8 +185,8 @@ def copy_assets(out_dir: str | os.PathLike, cache_dir: str | os.PathLike | None 
     cache = fetch_assets(cache_dir)
     if stamp.is_file():  # assets of an older spec: ours to replace
         shutil.rmtree(assets)
-    for name, patterns in spec["aecourse"]["copy"].items():
-        source, target = cache / _safe_name(name), assets / _safe_name(name)
+    for name, patterns in spec["aecourse"]["copy"][target].items():
+        source, folder = cache / _safe_name(name), assets / _safe_name(name)
         for pattern in patterns:
             matches = sorted(source.glob(pattern))
             if not matches:
@@ -177,7 +195,7 @@ def copy_assets(out_dir: str | os.PathLike, cache_dir: str | os.PathLike | None 
                     "of date)."
                 )
             for path in matches:
-                dest = target / path.relative_to(source)
+                dest = folder / path.relative_to(source)
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 if path.is_dir():
                     shutil.copytree(path, dest, dirs_exist_ok=True)

@@ -1,22 +1,18 @@
-"""Slide decks (`python -m aecourse slides`): built with local assets, then opened in headless Chromium
-with the network off. Checks per deck: reveal.js initialised, its slide count matches the notebook's
-slide metadata, MathJax rendered the formulas, no request left for the network, and a screenshot of
-the first slide is not blank. A small fixture notebook with known slides runs beside the course's.
+"""Slide decks (`python -m aecourse slides`): built with local assets, then opened from disk in
+headless Chromium (pytest-playwright, fixtures in tests/conftest.py) with every request that would
+leave the machine aborted. Checks per deck: reveal.js initialised, its slide count matches the
+notebook's slide metadata, MathJax rendered the formulas, no request left for the network, every
+slide fits the 700 px tall and 960 px wide screen, and the first slide is not blank. A small fixture
+notebook with known slides runs beside the course's; meta-tests show that the checks can fail.
 """
 
 from __future__ import annotations
 
-import base64
-import fcntl
 import io
 import json
-import os
 import re
-import select
 import shutil
 import subprocess
-import tempfile
-import time
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -30,26 +26,11 @@ COURSE = sorted(notebook_dir().glob("[0-9][0-9]_*.ipynb"))
 FIXTURE = "fixture_deck"
 DECKS = [p.stem for p in COURSE] + [FIXTURE]
 
-CHROMIUM = (
-    os.environ.get("AECOURSE_CHROMIUM")
-    or shutil.which("chromium")
-    or shutil.which("chromium-browser")
-    or shutil.which("google-chrome")
-)
-if (
-    CHROMIUM is None and os.environ.get("AECOURSE_REQUIRE_BROWSER") == "1"
-):  # set by .ci/run: CI must open the decks
-    raise RuntimeError(
-        "AECOURSE_REQUIRE_BROWSER=1 but no Chromium was found: the slide decks cannot be opened."
-    )
-needs_chromium = pytest.mark.skipif(
-    CHROMIUM is None,
-    reason="headless Chromium not found (Debian: `apt-get install chromium`; .ci/run installs it), "
-    "so the decks were built and checked statically but not opened in a browser",
-)
-
 LOCAL_SCHEMES = ("file:", "data:", "blob:", "about:")
-REVEAL_HEIGHT = 700  # nbconvert's reveal template: slides are 960 x 700 px, scaled to the window
+REVEAL_HEIGHT, REVEAL_WIDTH = 700, 960  # nbconvert's reveal template, scaled to the window
+# Decks whose outputs were wider than a slide when the width check came (a printed table or figure
+# that scrolls sideways): reported by the test, not failed, until their owners narrow them.
+KNOWN_WIDE = {"02_linear_vs_pca", "03_deep_mlp", "06_denoising", "08_vae"}
 
 
 # ---------------------------------------------------------------- the notebooks' slide metadata
@@ -68,7 +49,7 @@ def _shown(nb) -> list:
 
 
 def expected_slide_count(nb) -> int:
-    """Slides reveal.js counts: the first visible cell opens one, then every `slide` and `subslide` cell
+    """Slides reveal.js counts: the first visible cell opens one, then every `slide` and `subslide`
     (nbconvert nests subslides as vertical slides inside the horizontal ones; reveal counts each).
     """
     types = [_slide_type(c) for c in _shown(nb)]
@@ -222,7 +203,7 @@ class _Refs(HTMLParser):
 
 
 def deck_references(deck: Path) -> tuple[list[str], list[str], list[str]]:
-    """(all, remote, missing) files the deck's HTML loads: scripts, style sheets, images, require.js modules."""
+    """(all, remote, missing) files the deck loads: scripts, styles, images, require.js modules."""
     html = deck.read_text(encoding="utf-8")
     parser = _Refs()
     parser.feed(html)
@@ -257,175 +238,7 @@ def test_assets_are_beside_the_decks_not_in_git(decks):
         assert ignored.returncode == 0, "slides/ must be ignored by git"
 
 
-# ---------------------------------------------------------------- headless Chromium over the
-# DevTools pipe
-
-CHROMIUM_FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--no-first-run",
-    "--no-default-browser-check",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-default-apps",
-    "--disable-extensions",
-    "--disable-quic",
-    "--disable-domain-reliability",
-    "--no-pings",
-    "--mute-audio",
-    "--hide-scrollbars",
-    "--password-store=basic",
-    "--window-size=1280,720",
-    # the network is off: every host name fails to resolve, so nothing can leave the machine
-    "--host-resolver-rules=MAP * ~NOTFOUND",
-]
-# net-log events that mean packets left the machine (DNS queries, TCP handshakes, bytes written)
-LEFT_THE_MACHINE = {
-    "DNS_TRANSACTION",
-    "HOST_RESOLVER_SYSTEM_TASK",
-    "TCP_CONNECT_ATTEMPT",
-    "SOCKET_BYTES_SENT",
-    "UDP_BYTES_SENT",
-    "QUIC_SESSION",
-}
-
-
-class Chromium:
-    """Headless Chromium driven through --remote-debugging-pipe (fd 3 in, fd 4 out, NUL-separated JSON)."""
-
-    def __init__(self, profile: Path):
-        self.profile = profile
-        self.netlog = profile / "netlog.json"
-        cmd_r, cmd_w = os.pipe()
-        res_r, res_w = os.pipe()
-        child_in = fcntl.fcntl(cmd_r, fcntl.F_DUPFD, 10)
-        child_out = fcntl.fcntl(res_w, fcntl.F_DUPFD, 10)
-
-        def wire_pipes():  # runs in the child before exec
-            os.dup2(child_in, 3)
-            os.dup2(child_out, 4)
-
-        self.log = open(profile / "chromium.log", "w")  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [
-                CHROMIUM,
-                *CHROMIUM_FLAGS,
-                f"--user-data-dir={profile / 'user'}",
-                f"--log-net-log={self.netlog}",
-                "--remote-debugging-pipe",
-            ],
-            preexec_fn=wire_pipes,
-            pass_fds=(3, 4),
-            stdin=subprocess.DEVNULL,
-            stdout=self.log,
-            stderr=self.log,
-        )
-        for fd in (cmd_r, res_w, child_in, child_out):
-            os.close(fd)
-        self.w, self.r = cmd_w, res_r
-        self.buf = b""
-        self.last_id = 0
-        self.events: list[dict] = []
-        self.session = None
-
-    def _message(self, deadline: float) -> dict:
-        while b"\0" not in self.buf:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise TimeoutError
-            if select.select([self.r], [], [], left)[0]:
-                chunk = os.read(self.r, 1 << 20)
-                if not chunk:
-                    raise RuntimeError(f"Chromium closed the pipe; its log:\n{self.log_tail()}")
-                self.buf += chunk
-        raw, self.buf = self.buf.split(b"\0", 1)
-        return json.loads(raw)
-
-    def send(
-        self, method: str, params: dict | None = None, *, session: bool = True, timeout: float = 30
-    ):
-        self.last_id += 1
-        msg = {"id": self.last_id, "method": method, "params": params or {}}
-        if session and self.session:
-            msg["sessionId"] = self.session
-        os.write(self.w, json.dumps(msg).encode() + b"\0")
-        deadline = time.monotonic() + timeout
-        while True:
-            try:
-                m = self._message(deadline)
-            except TimeoutError:
-                raise TimeoutError(f"Chromium did not answer {method} in {timeout} s") from None
-            if m.get("id") == self.last_id:
-                if "error" in m:
-                    raise RuntimeError(f"{method}: {m['error']}")
-                return m["result"]
-            self.events.append(m)
-
-    def js(self, expression: str, timeout: float = 30):
-        result = self.send(
-            "Runtime.evaluate",
-            {"expression": expression, "returnByValue": True, "awaitPromise": True},
-            timeout=timeout,
-        )
-        if "exceptionDetails" in result:
-            raise RuntimeError(f"{expression[:80]}...: {result['exceptionDetails']}")
-        return result["result"].get("value")
-
-    def open(self, url: str) -> None:
-        target = self.send("Target.createTarget", {"url": "about:blank"}, session=False)["targetId"]
-        self.session = self.send(
-            "Target.attachToTarget", {"targetId": target, "flatten": True}, session=False
-        )["sessionId"]
-        for domain in ("Network", "Page", "Runtime", "Log"):
-            self.send(f"{domain}.enable")
-        self.send(
-            "Emulation.setDeviceMetricsOverride",
-            {"width": 1280, "height": 720, "deviceScaleFactor": 1, "mobile": False},
-        )
-        self.send("Page.navigate", {"url": url})
-        self.wait_for("Page.loadEventFired", timeout=30)
-
-    def wait_for(self, method: str, timeout: float) -> dict | None:
-        """The first event `method` (already received or arriving within timeout), else None."""
-        deadline = time.monotonic() + timeout
-        seen = 0
-        while True:
-            for event in self.events[seen:]:
-                if event.get("method") == method:
-                    return event["params"]
-            seen = len(self.events)
-            try:
-                self.events.append(self._message(deadline))
-            except TimeoutError:
-                return None
-
-    def screenshot(self) -> bytes:
-        return base64.b64decode(self.send("Page.captureScreenshot", {"format": "png"})["data"])
-
-    def close(self) -> None:
-        try:
-            self.send("Browser.close", session=False, timeout=10)
-        except (RuntimeError, TimeoutError, OSError):
-            pass
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
-        os.close(self.w)
-        os.close(self.r)
-        self.log.close()
-
-    def log_tail(self) -> str:
-        if not self.log.closed:
-            self.log.flush()
-        return (self.profile / "chromium.log").read_text(errors="replace")[-3000:]
-
-    def of(self, method: str) -> list[dict]:
-        return [e["params"] for e in self.events if e.get("method") == method]
-
+# ---------------------------------------------------------------- Chromium (pytest-playwright)
 
 # Wait until reveal.js is ready, MathJax has typeset everything queued, and stored widgets are
 # drawn.
@@ -435,7 +248,8 @@ STATE_JS = """(() => {
     window.__aecourseMathJax = 'queued';
     mj.Hub.Queue(() => { window.__aecourseMathJax = 'done'; });
   }
-  const views = document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length;
+  const views = document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"]').length;
   return {reveal: !!document.querySelector('.reveal.ready'),
           mathjax: window.__aecourseMathJax || (mj ? 'loading' : 'absent'),
           widgets: views === 0 || document.querySelectorAll('.jupyter-widgets').length > 0};
@@ -443,7 +257,8 @@ STATE_JS = """(() => {
 
 INFO_JS = """((revealId) => {
   const Reveal = require(revealId);
-  const math = [...document.querySelectorAll('.slides .MathJax_CHTML')];  // not reveal's aria-status copy
+  // not reveal's aria-status copy
+  const math = [...document.querySelectorAll('.slides .MathJax_CHTML')];
   return {
     api_ready: Reveal.isReady(), total: Reveal.getTotalSlides(),
     reveal_class: document.querySelector('.reveal').className,
@@ -456,7 +271,8 @@ INFO_JS = """((revealId) => {
     code_inputs: document.querySelectorAll('.slides .jp-CodeCell .jp-InputArea').length,
     notes: document.querySelectorAll('.slides aside.notes').length,
     theme_font: document.fonts.check('1em "Source Sans Pro"'),
-    widget_views: document.querySelectorAll('script[type="application/vnd.jupyter.widget-view+json"]').length,
+    widget_views: document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]').length,
     widgets_drawn: document.querySelectorAll('.jupyter-widgets').length,
     too_tall: Reveal.getSlides().map((s, i) => {  // measured with the slide (and its stack) shown
       const shown = [s, s.parentElement].map(e => [e, e.style.display]);
@@ -464,7 +280,39 @@ INFO_JS = """((revealId) => {
       const height = s.scrollHeight;
       shown.forEach(([e, display]) => { e.style.display = display; });
       return [i + 1, height];
-    }).filter(([n, height]) => height > Reveal.getConfig().height).map(([n, height]) => `${n} (${height} px)`),
+    }).filter(([n, height]) => height > Reveal.getConfig().height)
+      .map(([n, height]) => `${n} (${height} px)`),
+    code_scrolls: Reveal.getSlides().map((s, i) => {
+      const shown = [s, s.parentElement].map(e => [e, e.style.display]);
+      shown.forEach(([e]) => { e.style.display = 'block'; });
+      const count = [...s.querySelectorAll('.jp-InputArea-editor')]
+        .filter(e => e.scrollWidth > e.clientWidth + 8).length;
+      shown.forEach(([e, display]) => { e.style.display = display; });
+      return [i + 1, count];
+    }).filter(([n, count]) => count > 0).map(([n]) => n),
+    too_wide: Reveal.getSlides().map((s, i) => {  // content reaching past the slide's right edge
+      const shown = [s, s.parentElement].map(e => [e, e.style.display]);
+      shown.forEach(([e]) => { e.style.display = 'block'; });
+      const box = s.getBoundingClientRect(), scale = box.width / s.offsetWidth || 1;
+      const clipped = e => {  // inside a box that scrolls or clips: that box is what shows
+        for (let a = e.parentElement; a && a !== s; a = a.parentElement)
+          if (getComputedStyle(a).overflowX !== 'visible') return true;
+        return false;
+      };
+      const rights = [...s.querySelectorAll('*')].filter(e => !clipped(e))
+        .map(e => e.getBoundingClientRect()).filter(r => r.width > 0 && r.height > 0)
+        .map(r => (r.right - box.left) / scale);
+      // and boxes that scroll sideways: what is past their right edge is hidden from the audience.
+      // Not yet code inputs: lines of 80-100 characters scroll in most decks today (reported by
+      // code_scrolls, not asserted, until the decks' code font or the notebooks' lines change).
+      const hidden = [...s.querySelectorAll('*')].filter(e => e.clientWidth > 0
+        && !e.closest('.jp-InputArea-editor')
+        && getComputedStyle(e).overflowX !== 'visible' && e.scrollWidth > e.clientWidth + 8)
+        .map(e => (e.getBoundingClientRect().left - box.left) / scale + e.scrollWidth);
+      shown.forEach(([e, display]) => { e.style.display = display; });
+      return [i + 1, Math.round(Math.max(0, ...rights, ...hidden))];
+    }).filter(([n, width]) => width > 1.02 * Reveal.getConfig().width)  // margins of a few px
+      .map(([n, width]) => `${n} (${width} px)`),
   };
 })"""
 
@@ -473,71 +321,49 @@ INFO_JS = """((revealId) => {
 # so measure the current slide's formulas once MathJax's queue has run.
 GOTO_MATH_JS = """((revealId) => {
   const Reveal = require(revealId);
-  const idx = Reveal.getIndices(document.querySelector('.slides .MathJax_CHTML').closest('section'));
+  const first = document.querySelector('.slides .MathJax_CHTML');
+  const idx = Reveal.getIndices(first.closest('section'));
   Reveal.slide(idx.h, idx.v);
   return new Promise(done => setTimeout(() => MathJax.Hub.Queue(() => {
-    const boxes = [...Reveal.getCurrentSlide().querySelectorAll('.MathJax_CHTML')].map(e => e.getBoundingClientRect());
+    const boxes = [...Reveal.getCurrentSlide().querySelectorAll('.MathJax_CHTML')]
+      .map(e => e.getBoundingClientRect());
     done({h: idx.h, v: idx.v, count: boxes.length,
-          width: Math.max(0, ...boxes.map(b => b.width)), height: Math.max(0, ...boxes.map(b => b.height))});
+          width: Math.max(0, ...boxes.map(b => b.width)),
+          height: Math.max(0, ...boxes.map(b => b.height))});
   }), 1000));
 })"""
 
 
-def open_deck(deck: Path, workdir: Path, *, wait: float = 30) -> dict:
-    """Open a deck from disk in headless Chromium with the network off and report what happened."""
+def open_deck(offline, deck: Path, *, wait: float = 30) -> dict:
+    """Open a deck from disk with the network off (conftest's Offline) and report what happened."""
     html = deck.read_text(encoding="utf-8")
     reveal_id = re.search(r'"([^"]*/dist/reveal\.js)"', html)
-    workdir.mkdir(parents=True, exist_ok=True)
-    browser = Chromium(Path(tempfile.mkdtemp(prefix="chromium-", dir=workdir)))
-    report: dict = {}
-    try:
-        browser.open(deck.resolve().as_uri())
-        deadline = time.monotonic() + wait
-        while True:
-            try:
-                state = browser.js(STATE_JS)
-            except RuntimeError:  # the page was between documents
-                state = {"reveal": False, "mathjax": "page not ready", "widgets": False}
-            if (
-                state["reveal"] and state["mathjax"] == "done" and state["widgets"]
-            ) or time.monotonic() > deadline:
-                break
-            time.sleep(0.2)
-        report["state"] = state
-        if state["reveal"] and reveal_id:
-            rid = json.dumps(reveal_id.group(1))
-            report.update(browser.js(f"{INFO_JS}({rid})"))
-            browser.js(
-                f"require({rid}).slide(0, 0); "
-                "document.fonts.ready.then(() => new Promise(done => setTimeout(done, 800)))"
-            )
-            report["first_slide_png"] = browser.screenshot()
-            if report["math_rendered"]:
-                report["math_slide"] = browser.js(f"{GOTO_MATH_JS}({rid})")
-                report["math_slide_png"] = browser.screenshot()
-        else:
-            report["first_slide_png"] = browser.screenshot()
-    finally:
-        browser.close()
-    requests = {
-        p["requestId"]: p["request"]["url"] for p in browser.of("Network.requestWillBeSent")
-    }
-    report["requests"] = list(requests.values())
-    report["failed"] = [
-        f"{requests.get(p['requestId'], '?')}: {p['errorText']}"
-        for p in browser.of("Network.loadingFailed")
-    ]
-    report["exceptions"] = [
-        p["exceptionDetails"].get("exception", {}).get("description")
-        or p["exceptionDetails"].get("text")
-        for p in browser.of("Runtime.exceptionThrown")
-    ]
-    netlog = json.loads(browser.netlog.read_text())
-    names = {v: k for k, v in netlog["constants"]["logEventTypes"].items()}
-    report["left_the_machine"] = sorted(
-        {names[e["type"]] for e in netlog["events"]} & LEFT_THE_MACHINE
-    )
-    report["chromium_log"] = browser.log_tail()
+    page = offline.new_page()
+    page.goto(deck.resolve().as_uri(), wait_until="load")
+    state = {"reveal": False, "mathjax": "page not ready", "widgets": False}
+    for _ in range(int(wait / 0.2)):
+        try:
+            state = page.evaluate(STATE_JS)
+        except Exception:  # the page was between documents
+            pass
+        if state["reveal"] and state["mathjax"] == "done" and state["widgets"]:
+            break
+        page.wait_for_timeout(200)
+    report: dict = {"state": state, "page": page}
+    if state["reveal"] and reveal_id:
+        rid = json.dumps(reveal_id.group(1))
+        report.update(page.evaluate(f"{INFO_JS}({rid})"))
+        page.evaluate(
+            f"require({rid}).slide(0, 0); "
+            "document.fonts.ready.then(() => new Promise(done => setTimeout(done, 800)))"
+        )
+        report["first_slide_png"] = page.screenshot()
+        if report["math_rendered"]:
+            report["math_slide"] = page.evaluate(f"{GOTO_MATH_JS}({rid})")
+    else:
+        report["first_slide_png"] = page.screenshot()
+    report["outside"] = list(offline.outside)
+    report["problems"] = list(offline.problems)
     return report
 
 
@@ -555,27 +381,19 @@ def content_pixels(png: bytes) -> tuple[float, float]:
     return ImageStat.Stat(area).stddev[0], far / (area.width * area.height)
 
 
-@needs_chromium
 @pytest.mark.parametrize("name", DECKS)
-def test_deck_in_offline_browser(decks, name, tmp_path):
+def test_deck_in_offline_browser(decks, name, offline, tmp_path):
     deck, nb = decks[name]
-    r = open_deck(deck, tmp_path)
+    r = open_deck(offline, deck)
     (tmp_path / "first_slide.png").write_bytes(r["first_slide_png"])
-    if "math_slide_png" in r:
-        (tmp_path / "math_slide.png").write_bytes(r["math_slide_png"])
     where = f"{deck.name} (screenshot: {tmp_path / 'first_slide.png'})"
 
-    # nothing went to the network: every request was local, and no packet left (Chromium's net-log)
-    remote = [u for u in r["requests"] if not u.startswith(LOCAL_SCHEMES)]
-    assert not remote, f"{where} requested from the network: {remote}"
-    assert not r["left_the_machine"], f"{where}: the net-log shows {r['left_the_machine']}"
-    assert not r["failed"], f"{where}: local files failed to load: {r['failed']}"
-    assert not r["exceptions"], f"{where}: JavaScript errors: {r['exceptions']}"
+    # nothing went to the network, and nothing failed: every request was to a local file
+    assert not r["outside"], f"{where} requested from the network: {r['outside']}"
+    assert not r["problems"], f"{where}: errors and failed requests: {r['problems']}"
 
     # reveal.js initialised and counts the slides the metadata asks for
-    assert r["state"]["reveal"], (
-        f"{where}: reveal.js did not initialise; Chromium log:\n{r['chromium_log']}"
-    )
+    assert r["state"]["reveal"], f"{where}: reveal.js did not initialise"
     assert r["api_ready"] and "ready" in r["reveal_class"].split()
     assert r["total"] == expected_slide_count(nb), f"{where}: reveal counts {r['total']} slides"
     assert r["code_inputs"] == expected_code_inputs(nb), (
@@ -586,9 +404,7 @@ def test_deck_in_offline_browser(decks, name, tmp_path):
     assert r["state"]["widgets"] and (r["widget_views"] == 0 or r["widgets_drawn"] > 0)
 
     # MathJax typeset every formula, and it shows on its slide
-    assert r["state"]["mathjax"] == "done", (
-        f"{where}: MathJax did not finish ({r['state']['mathjax']})"
-    )
+    assert r["state"]["mathjax"] == "done", f"{where}: MathJax: {r['state']['mathjax']}"
     assert r["math_errors"] == 0 and r["raw_dollars"] == 0, f"{where}: math left unrendered"
     assert r["math_rendered"] == r["math_scripts"], (
         f"{where}: {r['math_scripts']} formulas, {r['math_rendered']} drawn"
@@ -604,23 +420,30 @@ def test_deck_in_offline_browser(decks, name, tmp_path):
         assert (r["total"], r["math_rendered"], r["code_inputs"], r["notes"]) == (5, 3, 1, 1)
         assert r["widgets_drawn"] > 0
 
-    # every slide fits the screen: a taller one scrolls (reveal_scroll), but the audience misses its
-    # bottom
+    # every slide fits the screen: a taller one scrolls (reveal_scroll), but the audience misses
+    # its bottom; a wider one is cut off at the right
     assert not r["too_tall"], (
         f"{deck.name}: slides taller than the screen ({r['total']} slides, height "
         f"{REVEAL_HEIGHT} px): {', '.join(r['too_tall'])}; split them (a subslide "
         f"or fragment), or hide plumbing code with the remove-input tag"
     )
+    if name in KNOWN_WIDE:  # measured on 5 December 2026; to be fixed by the notebooks' owners
+        print(f"{deck.name}: slides wider than the screen (known): {r['too_wide']}")
+        r["too_wide"] = []
+    assert not r["too_wide"], (
+        f"{deck.name}: slides wider than the screen (width {REVEAL_WIDTH} px): "
+        f"{', '.join(r['too_wide'])}; shorten the lines or make the figure narrower"
+    )
+
+    if r["code_scrolls"]:  # known, not yet a failure (see INFO_JS)
+        print(f"{deck.name}: code lines scroll sideways on slides {r['code_scrolls']}")
 
     # the first slide is not blank
     stddev, ink = content_pixels(r["first_slide_png"])
-    assert stddev > 5 and ink > 0.002, (
-        f"{where} looks blank (grey stddev {stddev:.1f}, ink {ink:.4f})"
-    )
+    assert stddev > 5 and ink > 0.002, f"{where} looks blank (stddev {stddev:.1f}, ink {ink:.4f})"
 
 
-@needs_chromium
-def test_offline_check_catches_a_cdn_deck(decks, tmp_path):
+def test_offline_check_catches_a_cdn_deck(decks, offline, tmp_path):
     """The browser check can fail: nbconvert's default deck (CDN assets) is caught offline."""
     from nbconvert import SlidesExporter
 
@@ -629,85 +452,64 @@ def test_offline_check_catches_a_cdn_deck(decks, tmp_path):
     deck = tmp_path / "cdn.slides.html"
     deck.write_text(body, encoding="utf-8")
     assert deck_references(deck)[1], "the static check missed the CDN links"
-    r = open_deck(deck, tmp_path, wait=4)
-    assert any(u.startswith("https://") for u in r["requests"])
+    r = open_deck(offline, deck, wait=4)
+    assert any(u.startswith("https://") for u in r["outside"])
     assert not r["state"]["reveal"]
     assert r["state"]["mathjax"] == "absent"
 
 
-@needs_chromium
-def test_overflow_check_catches_a_tall_slide(decks, tmp_path):
-    """The height check can fail: a slide with a 60-line printed output is reported as too tall."""
+def _one_slide_deck(decks, tmp_path, name: str, source: str, output: str) -> Path:
     from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
     title = new_markdown_cell("# A short slide")
     title.metadata["slideshow"] = {"slide_type": "slide"}
-    long = new_code_cell(
-        "print(*range(60), sep='\\n')",
-        execution_count=1,
-        outputs=[new_output("stream", name="stdout", text="".join(f"{i}\n" for i in range(60)))],
+    cell = new_code_cell(
+        source, execution_count=1, outputs=[new_output("stream", name="stdout", text=output)]
     )
-    long.metadata["slideshow"] = {"slide_type": "slide"}
-    source = tmp_path / "tall.ipynb"
-    nbformat.write(new_notebook(cells=[title, long]), source)
-    (deck,) = build_decks(
-        [source], out_dir=decks[FIXTURE][0].parent
-    )  # beside the other decks: shared assets
-    r = open_deck(deck, tmp_path)
+    cell.metadata["slideshow"] = {"slide_type": "slide"}
+    path = tmp_path / f"{name}.ipynb"
+    nbformat.write(new_notebook(cells=[title, cell]), path)
+    (deck,) = build_decks([path], out_dir=decks[FIXTURE][0].parent)  # beside the others: assets
+    return deck
+
+
+def test_overflow_check_catches_a_tall_slide(decks, offline, tmp_path):
+    """The height check can fail: a slide with a 60-line printed output is reported as too tall."""
+    lines = "".join(f"{i}\n" for i in range(60))
+    deck = _one_slide_deck(decks, tmp_path, "tall", "print(*range(60), sep='\\n')", lines)
+    r = open_deck(offline, deck)
     assert r["state"]["reveal"] and r["total"] == 2
     assert [entry.split()[0] for entry in r["too_tall"]] == ["2"], r["too_tall"]
+    assert not r["too_wide"], r["too_wide"]
 
 
-@needs_chromium
-def test_speaker_view_shows_the_notes(decks, tmp_path):
-    """Pressing S opens reveal's speaker view (from disk, offline) with the current slide's notes."""
+def test_overflow_check_catches_a_wide_slide(decks, offline, tmp_path):
+    """The width check can fail: a box 1400 px wide is reported as too wide."""
+    deck = _one_slide_deck(decks, tmp_path, "wide", "print('wide')", "wide\n")
+    nb = nbformat.read(tmp_path / "wide.ipynb", as_version=4)  # a 1400 px wide box in the text
+    nb.cells[1] = nbformat.v4.new_markdown_cell('<div style="width: 1400px">wide</div>')
+    nb.cells[1].metadata["slideshow"] = {"slide_type": "slide"}
+    nbformat.write(nb, tmp_path / "wide.ipynb")
+    (deck,) = build_decks([tmp_path / "wide.ipynb"], out_dir=deck.parent)
+    r = open_deck(offline, deck)
+    assert r["state"]["reveal"] and r["total"] == 2
+    assert [entry.split()[0] for entry in r["too_wide"]] == ["2"], r["too_wide"]
+    assert not r["too_tall"], r["too_tall"]
+
+
+def test_speaker_view_shows_the_notes(decks, offline):
+    """Pressing S opens reveal's speaker view (from disk, offline) with the slide's notes."""
     deck, _ = decks[FIXTURE]
-    browser = Chromium(Path(tempfile.mkdtemp(prefix="chromium-", dir=tmp_path)))
-    try:
-        browser.open(deck.resolve().as_uri())
-        deadline = time.monotonic() + 30
-        while not browser.js(STATE_JS)["reveal"] and time.monotonic() < deadline:
-            time.sleep(0.2)
-        for kind in ("keyDown", "keyUp"):
-            browser.send(
-                "Input.dispatchKeyEvent",
-                {
-                    "type": kind,
-                    "key": "s",
-                    "code": "KeyS",
-                    "windowsVirtualKeyCode": 83,
-                    "text": "s" if kind == "keyDown" else "",
-                },
-            )
-        notes = None
-        while notes is None and time.monotonic() < deadline:
-            time.sleep(0.3)
-            views = [
-                t
-                for t in browser.send("Target.getTargets", session=False)["targetInfos"]
-                if t["type"] == "page" and "Speaker View" in t["title"]
-            ]
-            if views:
-                browser.session = browser.send(
-                    "Target.attachToTarget",
-                    {"targetId": views[0]["targetId"], "flatten": True},
-                    session=False,
-                )["sessionId"]
-                while time.monotonic() < deadline:
-                    notes = browser.js(
-                        "(document.querySelector('.speaker-controls-notes') || {}).textContent || "
-                        "''"
-                    )
-                    if "welcome everyone" in notes:
-                        break
-                    time.sleep(0.3)
-    finally:
-        browser.close()
-    assert notes is not None, "no speaker view opened"
-    assert "welcome everyone" in notes, notes
-    remote = [
-        p["request"]["url"]
-        for p in browser.of("Network.requestWillBeSent")
-        if not p["request"]["url"].startswith(LOCAL_SCHEMES)
-    ]
-    assert not remote, remote
+    page = offline.new_page()
+    page.goto(deck.resolve().as_uri())
+    page.wait_for_selector(".reveal.ready", timeout=30000)
+    with page.expect_popup(timeout=30000) as popup:
+        page.keyboard.press("s")
+    view = popup.value
+    view.wait_for_function(
+        "(document.querySelector('.speaker-controls-notes') || {}).textContent"
+        "?.includes('welcome everyone')",
+        timeout=30000,
+    )
+    assert "Speaker View" in view.title()
+    assert not offline.outside, offline.outside
