@@ -159,8 +159,9 @@ def mlp_decoder(latent_dim: int, hidden: Sequence[int]) -> nn.Sequential:
 class ConvAutoencoder(Autoencoder):
     """Strided convolutions down to a linear code and back up (notebook 05).
 
-    upsampling="transpose": ConvTranspose2d layers (tutorial 003); "nearest": nearest-neighbour
-    upsampling followed by a Conv2d, which avoids checkerboard artifacts (tutorial 002).
+    upsampling="transpose": ConvTranspose2d layers, the recipe most tutorials use; "nearest":
+    nearest-neighbour upsampling followed by a Conv2d, which avoids checkerboard artifacts
+    (Odena, Dumoulin & Olah, 2016, "Deconvolution and checkerboard artifacts", Distill).
     """
 
     def __init__(
