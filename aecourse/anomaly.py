@@ -13,6 +13,8 @@ import matplotlib.pyplot as plt
 import torch
 from torch import Tensor
 
+from .plots import _axes
+
 __all__ = [
     "auc",
     "nearest_distance",
@@ -156,8 +158,7 @@ def plot_roc(
     title: str | None = None,
 ) -> plt.Axes:
     """ROC curves, name -> (normal, anomalous scores), AUC in the legend (notebook 09)."""
-    if ax is None:
-        _, ax = plt.subplots(figsize=(5, 5))
+    ax = _axes(ax, (5, 5))
     for name, (normal, anomalous) in detectors.items():
         fpr, tpr, _ = roc_curve(normal, anomalous)
         ax.plot(fpr.numpy(), tpr.numpy(), label=f"{name} (AUC {auc(normal, anomalous):.3f})")
@@ -187,8 +188,7 @@ def plot_score_histograms(
         _scores("scores_normal", scores_normal),
         _scores("scores_anomalous", scores_anomalous),
     )
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 3.5))
+    ax = _axes(ax, (6, 3.5))
     edges = torch.linspace(
         min(normal.min(), anomalous.min()).item(),
         max(normal.max(), anomalous.max()).item(),

@@ -14,6 +14,7 @@ from matplotlib.colors import Normalize
 from matplotlib.ticker import MaxNLocator
 from torch import Tensor, nn
 
+from .models import _check_latent_dim
 from .training import History, _model_device, reconstruct
 
 __all__ = [
@@ -70,7 +71,15 @@ def _code_span(
     return (lo[0], hi[0]), (lo[1], hi[1])
 
 
-def _grid(images: Tensor, nrow: int, pad: int = 2) -> Tensor:
+TILE, PAD = 28, 2  # a digit's side and the gap between tiles in plot_images, pixels
+
+
+def _tile_centres(indices: Sequence[int] | range) -> list[int]:
+    """Where tiles number i sit on plot_images' axis (to label rows and columns)."""
+    return [TILE // 2 + (TILE + PAD) * i for i in indices]
+
+
+def _grid(images: Tensor, nrow: int, pad: int = PAD) -> Tensor:
     """Tile (N, 1, H, W) into one (rows*H, nrow*W) picture; NaN gaps show the background."""
     n, _, h, w = images.shape
     rows = -(-n // nrow)
@@ -131,7 +140,7 @@ def plot_image_rows(
     stacked = torch.cat([_as_images(r)[:n] for r in rows])
     ax = _axes(ax, (n * 0.9, len(rows) * 1.0 + 0.3))
     plot_images(stacked, nrow=n, ax=ax, title=title)
-    ax.set_yticks([14 + 30 * i for i in range(len(rows))], labels)
+    ax.set_yticks(_tile_centres(range(len(rows))), labels)
     ax.tick_params(axis="y", length=0)
     return ax
 
@@ -320,7 +329,7 @@ def plot_decoded(
     plot_images(images, nrow=n, ax=ax, title=title)
     if codes.shape[1] <= 3:  # longer codes do not fit under a digit
         ax.set_xticks(
-            [14 + 30 * i for i in range(n)],
+            _tile_centres(range(n)),
             ["(" + ", ".join(f"{v:.1f}" for v in z) + ")" for z in codes.detach().tolist()],
         )
         ax.tick_params(axis="x", length=0)
@@ -380,11 +389,11 @@ def plot_lattice(
     plot_images(images, nrow=len(z1), ax=ax, title=title)
     step1, step2 = max(1, len(z1) // 6), max(1, len(z2) // 6)
     ax.set_xticks(
-        [14 + 30 * i for i in range(0, len(z1), step1)],
+        _tile_centres(range(0, len(z1), step1)),
         [f"{z1[i].item():.2g}" for i in range(0, len(z1), step1)],
     )
     ax.set_yticks(
-        [14 + 30 * i for i in range(0, len(z2), step2)],
+        _tile_centres(range(0, len(z2), step2)),
         [f"{z2[i].item():.2g}" for i in range(0, len(z2), step2)],
     )
     ax.set_xlabel("$z_1$")
@@ -414,9 +423,6 @@ def plot_samples(
             raise ValueError(
                 f"pass latent_dim=: {type(model).__name__} has no config['latent_dim']."
             )
-    if not isinstance(latent_dim, int) or latent_dim < 1:
-        raise ValueError(
-            f"latent_dim must be a positive integer (the code size), got {latent_dim!r}."
-        )
+    _check_latent_dim(latent_dim)
     codes = torch.randn(n, latent_dim, generator=torch.Generator().manual_seed(seed))  # z ~ N(0, I)
     return plot_images(_decode(model, codes), nrow=min(nrow, n), ax=ax, title=title)
