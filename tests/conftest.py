@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 
@@ -39,6 +40,12 @@ def mnist_root():
 def fashion_mnist_root():
     """The real Fashion-MNIST files (as mnist_root); the tests that need them skip without them."""
     return _real_data(verify_fashion_mnist, "FashionMNIST")
+
+
+@pytest.fixture(scope="session")
+def loaded():
+    """Each data set read once per test run: loaded(ae.load_mnist, root) -> (train, test)."""
+    return functools.cache(lambda load, root: load(root))
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Command line: `python -m aecourse {data,execute,spread,bench,slides,site}` (see README.md)."""
+"""Command line: `python -m aecourse {data,execute,spread,simulate,bench,slides,site}` (README)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+
+from .machines import VARIANTS
 
 
 def _data(args: argparse.Namespace) -> int:
@@ -75,6 +77,19 @@ def _spread(args: argparse.Namespace) -> int:
     ]
     print(format_report(rows, runs))
     return 0 if all(r.ok for r in rows) else 1
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    import os
+    import subprocess
+
+    if not args.command_line:
+        print("simulate needs a command to run, e.g. `pytest notebooks`.", file=sys.stderr)
+        return 2
+    settings = VARIANTS[args.variant]
+    shown = " ".join(f"{k}={v}" for k, v in settings.items())
+    print(shown or "(this machine as it is)", flush=True)
+    return subprocess.call(args.command_line, env={**os.environ, **settings})
 
 
 def _slides(args: argparse.Namespace) -> int:
@@ -186,6 +201,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--report-only", action="store_true", help="only compare the runs already in --runs"
     )
     p.set_defaults(func=_spread)
+
+    p = sub.add_parser(
+        "simulate", help="run a command as another machine computes (the settings spread uses)"
+    )
+    p.add_argument("variant", choices=sorted(VARIANTS), help="the simulated machine")
+    p.add_argument(
+        "command_line", nargs=argparse.REMAINDER, help="the command, e.g. pytest notebooks"
+    )
+    p.set_defaults(func=_simulate)
 
     p = sub.add_parser("slides", help="build an offline reveal.js deck per notebook into slides/")
     p.add_argument("notebooks", nargs="*", help="notebooks to convert (default: all of notebooks/)")

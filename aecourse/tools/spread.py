@@ -20,22 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .machines import VARIANTS
 from .nbval_tolerance import Tolerance, numbers, skeleton, tolerance_of
 
-__all__ = ["VARIANTS", "CellSpread", "measure", "nice_tolerance", "run_variants"]
+__all__ = ["CellSpread", "measure", "nice_tolerance", "run_variants"]
 
-AVX2 = {
-    "ATEN_CPU_CAPABILITY": "avx2",
-    "MKL_ENABLE_INSTRUCTIONS": "AVX2",
-    "ONEDNN_MAX_CPU_ISA": "AVX2",
-}
-ONE_THREAD = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
-VARIANTS: dict[str, dict[str, str]] = {
-    "native": {},  # this machine as it is
-    "avx2": AVX2,  # PyTorch, MKL and oneDNN limited to AVX2, like a typical laptop
-    "one-thread": ONE_THREAD,  # another thread count: another summation order
-    "avx2-one-thread": {**AVX2, **ONE_THREAD},
-}
 # The tolerance suggested for a spread s is MARGIN * s rounded up to a whole percent (to 0.1% below
 # 1%).
 MARGIN = 1.5

@@ -1,5 +1,6 @@
 import json
 import shutil
+import sys
 
 import nbformat
 import pytest
@@ -151,3 +152,14 @@ def test_cli_requires_a_command(capsys):
     with pytest.raises(SystemExit):
         main([])
     assert "data" in capsys.readouterr().err
+
+
+def test_simulate_runs_a_command_with_the_machines_settings(capfd):
+    """CI's AVX2 run and spread's variants share one definition (VARIANTS)."""
+    show = "import os; e = os.environ; print(e['ATEN_CPU_CAPABILITY'], e['OMP_NUM_THREADS'])"
+    assert main(["simulate", "avx2-one-thread", sys.executable, "-c", show]) == 0
+    assert capfd.readouterr().out.splitlines()[-1] == "avx2 1"
+    assert main(["simulate", "avx2", sys.executable, "-c", "raise SystemExit(3)"]) == 3
+    assert main(["simulate", "avx2"]) == 2
+    with pytest.raises(SystemExit):
+        main(["simulate", "a-machine-we-do-not-have", "true"])
