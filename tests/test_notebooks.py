@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,15 @@ def test_notebook_has_no_stored_errors_and_slide_metadata(path: Path):
         i for i, c in enumerate(cells) if "slide_type" not in c["metadata"].get("slideshow", {})
     ]
     assert not missing, f"{path.name}: cells {missing} have no slideshow.slide_type."
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_has_no_placeholders_and_ends_with_references(path: Path):
+    """Unfinished prose (TODO, PROSE_ placeholders) never ships; every notebook cites its sources."""
+    cells = json.loads(path.read_text())["cells"]
+    text = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
+    unfinished = [i for i, t in enumerate(text) if re.search(r"\bTODO\b|\bPROSE_|\bFIXME\b", t)]
+    assert not unfinished, f"{path.name}: markdown cells {unfinished} are placeholders."
+    assert any(t.lstrip().startswith("## References") for t in text[-3:]), (
+        f"{path.name} does not end with a References cell."
+    )
