@@ -59,7 +59,7 @@ def test_notebook_has_no_stored_errors_and_slide_metadata(path: Path):
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_notebook_has_no_placeholders_and_ends_with_references(path: Path):
-    """Unfinished prose (TODO, PROSE_ placeholders) never ships; every notebook cites its sources."""
+    """Unfinished prose (TODO, PROSE_) never ships; every notebook cites its sources."""
     cells = json.loads(path.read_text())["cells"]
     text = ["".join(c["source"]) for c in cells if c["cell_type"] == "markdown"]
     unfinished = [i for i, t in enumerate(text) if re.search(r"\bTODO\b|\bPROSE_|\bFIXME\b", t)]
