@@ -49,6 +49,7 @@ from .plots import (
     plot_manifold,
     plot_reconstructions,
     plot_samples,
+    tile_centres,
 )
 from .source import show_source
 from .training import (
@@ -119,6 +120,7 @@ __all__ = [
     "plot_manifold",
     "plot_reconstructions",
     "plot_samples",
+    "tile_centres",
     "History",
     "checkpoint_dir",
     "checkpoint_path",

@@ -30,6 +30,7 @@ __all__ = [
     "plot_manifold",
     "plot_reconstructions",
     "plot_samples",
+    "tile_centres",
 ]
 
 
@@ -74,8 +75,8 @@ def _code_span(
 TILE, PAD = 28, 2  # a digit's side and the gap between tiles in plot_images, pixels
 
 
-def _tile_centres(indices: Sequence[int] | range) -> list[int]:
-    """Where tiles number i sit on plot_images' axis (to label rows and columns)."""
+def tile_centres(indices: Sequence[int] | range) -> list[int]:
+    """Where tiles number i sit on plot_images' axis, to label rows or columns (notebook 04)."""
     return [TILE // 2 + (TILE + PAD) * i for i in indices]
 
 
@@ -140,7 +141,7 @@ def plot_image_rows(
     stacked = torch.cat([_as_images(r)[:n] for r in rows])
     ax = _axes(ax, (n * 0.9, len(rows) * 1.0 + 0.3))
     plot_images(stacked, nrow=n, ax=ax, title=title)
-    ax.set_yticks(_tile_centres(range(len(rows))), labels)
+    ax.set_yticks(tile_centres(range(len(rows))), labels)
     ax.tick_params(axis="y", length=0)
     return ax
 
@@ -329,7 +330,7 @@ def plot_decoded(
     plot_images(images, nrow=n, ax=ax, title=title)
     if codes.shape[1] <= 3:  # longer codes do not fit under a digit
         ax.set_xticks(
-            _tile_centres(range(n)),
+            tile_centres(range(n)),
             ["(" + ", ".join(f"{v:.1f}" for v in z) + ")" for z in codes.detach().tolist()],
         )
         ax.tick_params(axis="x", length=0)
@@ -389,11 +390,11 @@ def plot_lattice(
     plot_images(images, nrow=len(z1), ax=ax, title=title)
     step1, step2 = max(1, len(z1) // 6), max(1, len(z2) // 6)
     ax.set_xticks(
-        _tile_centres(range(0, len(z1), step1)),
+        tile_centres(range(0, len(z1), step1)),
         [f"{z1[i].item():.2g}" for i in range(0, len(z1), step1)],
     )
     ax.set_yticks(
-        _tile_centres(range(0, len(z2), step2)),
+        tile_centres(range(0, len(z2), step2)),
         [f"{z2[i].item():.2g}" for i in range(0, len(z2), step2)],
     )
     ax.set_xlabel("$z_1$")

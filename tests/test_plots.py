@@ -26,6 +26,17 @@ def test_plot_images_draws_a_grid_into_the_given_axes(images):
     )  # gaps are blank, tiles are drawn
 
 
+def test_tile_centres_point_at_the_middle_of_each_tile(images):
+    """A label placed with tile_centres sits over its own tile, not over a gap or a neighbour."""
+    fig, ax = plt.subplots()
+    ae.plot_images(images[:12], nrow=12, ax=ax)
+    mask = ax.images[0].get_array().mask[0]  # True in the gaps between tiles, along a row
+    tiles = [i for i in range(len(mask)) if not mask[i]]
+    starts = [i for i in tiles if i == 0 or mask[i - 1]]  # the first column of each tile
+    assert len(starts) == 12
+    assert ae.tile_centres(range(12)) == [s + 28 // 2 for s in starts]
+
+
 @pytest.mark.parametrize(
     "cmap, vmin, vmax",
     [("gray_r", 0.0, 1.0), ("magma", 0.0, 0.05), ("RdBu_r", -1.0, 1.0), ("viridis", None, None)],
