@@ -163,6 +163,7 @@ def _by_hand(images, epochs, lr, warmup=None):
             opt, max_lr=lr, total_steps=steps, pct_start=warmup
         )
     losses = []
+    torch.set_flush_denormal(True)  # as fit trains
     for _ in range(epochs):
         total = 0.0
         for x in batches:
@@ -174,7 +175,27 @@ def _by_hand(images, epochs, lr, warmup=None):
                 sched.step()
             total += loss.item() * len(x)
         losses.append(total / len(images))
+    torch.set_flush_denormal(False)
     return losses
+
+
+def test_fit_trains_with_denormal_numbers_flushed_and_restores_them(images):
+    tiny = torch.tensor([1e-40])  # a denormal float32: 0 once flushed
+    seen = []
+
+    class Probe(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.net = _small_model()
+
+        def forward(self, x):
+            seen.append((tiny * 1.0).item())
+            return self.net(x)
+
+    ae.fit(Probe(), ae.Batches(images, 16), epochs=1, progress=False)
+    if torch.set_flush_denormal(False):  # a CPU that can flush them
+        assert seen and set(seen) == {0.0}
+    assert (tiny * 1.0).item() > 0.0  # after fit, denormals are back
 
 
 def test_fit_trains_exactly_like_a_plain_pytorch_loop(images):
