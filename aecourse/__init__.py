@@ -2,7 +2,14 @@
 
 The notebooks in notebooks/ teach the ideas; this package holds the plumbing they share:
 data, models, training, PCA, plots and a live explorer of 2-D codes.
+
+Importing it flushes denormal floats to zero (torch.set_flush_denormal), before PyTorch starts
+its worker threads, which inherit the setting: late in training, numbers below about 1e-38 made
+notebook 04's epochs 1.4 times slower. torch.set_flush_denormal(False) turns it off in the
+thread that calls it.
 """
+
+import torch as _torch
 
 from .anomaly import (
     auc,
@@ -65,6 +72,9 @@ from .training import (
     save_checkpoint,
     seed_everything,
 )
+
+# Before any computation, so that every worker thread PyTorch starts later flushes too.
+_torch.set_flush_denormal(True)
 
 __version__ = "0.1.0"
 

@@ -269,9 +269,8 @@ def fit(
     - noise: > 0 trains a denoiser: inputs get add_noise(x, noise) from one generator seeded
       with noise_seed, targets stay clean (notebook 06).
     - device: where to train (default: where the model is). progress: show a progress bar.
-    A NaN or infinite loss, or loss part, stops training with an error. On a CPU, fit flushes
-    denormal numbers (below about 1e-38) to zero while it trains: late in training they would
-    make each epoch up to 1.5 times slower (measured on notebook 04), for no visible difference.
+    A NaN or infinite loss, or loss part, stops training with an error. (Denormal floats are
+    flushed to zero from `import aecourse` on: see the package's docstring.)
     """
     from tqdm.auto import tqdm
 
@@ -287,7 +286,6 @@ def fit(
     g = torch.Generator(device=device).manual_seed(noise_seed) if noise > 0 else None
     history = History()
     bar = tqdm(total=epochs * len(train), disable=not progress, desc="training", unit="batch")
-    flushed = torch.set_flush_denormal(True)  # False where the CPU cannot
     try:
         for epoch in range(1, epochs + 1):
             start, sums = time.perf_counter(), _Sums()
@@ -313,8 +311,6 @@ def fit(
     finally:
         bar.close()
         model.eval()
-        if flushed:
-            torch.set_flush_denormal(False)
     return history
 
 
